@@ -1,0 +1,50 @@
+# Muqeem: `make demo` to run the portal, `make test` to run the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install messages demo run test test-fast test-browser lint typecheck check bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+messages: install
+	$(BIN)/pybabel compile --statistics -d locale -D django
+
+demo: install messages
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py demo_data
+	@HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) scripts/run-demo
+
+test: install messages
+	scripts/ensure-chromium
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile $(PYTEST_ARGS)
+
+test-fast: install messages
+	$(BIN)/python -m pytest -p no:cacheprovider -m "not browser" $(PYTEST_ARGS)
+
+test-browser: install messages
+	scripts/ensure-chromium
+	$(BIN)/python -m pytest -p no:cacheprovider -m browser $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy muqeem config
+
+check: lint typecheck
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* var/static

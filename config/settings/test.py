@@ -1,0 +1,13 @@
+"""Test settings: fast hashing, tasks run in-process, SMS captured in an outbox file per run."""
+
+import tempfile
+
+from .base import *
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+SMS_BACKEND = "file"
+SMS_FILE_PATH = Path(tempfile.gettempdir()) / f"muqeem-test-sms-{os.getpid()}.jsonl"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+AXES_ENABLED = True

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("muqeem.web.urls")),
+    path("accounts/", include("muqeem.accounts.urls")),
+    path("eservices/iqama-renewal/", include("muqeem.eservices.iqama_renewal.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

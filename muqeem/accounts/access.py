@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from muqeem.accounts.security_code import SESSION_FLAG
+
+View = Callable[..., HttpResponse]
+
+
+def establishment_required(view: View) -> View:
+    """Logged in as an establishment's officer (staff accounts have no portal)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request.user, "establishment_id", None) is None:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def eservices_required(view: View) -> View:
+    """Logged in, and this session has entered the security code (رمز الأمان)."""
+
+    @establishment_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.session.get(SESSION_FLAG):
+            url = (
+                reverse("accounts:security_code")
+                + "?"
+                + urlencode({"next": request.get_full_path()})
+            )
+            return HttpResponseRedirect(url)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")

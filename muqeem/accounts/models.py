@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """An establishment's officer (main user or sub-user) or, with no establishment, authority staff."""
+
+    establishment = models.ForeignKey(
+        "establishments.Establishment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        verbose_name=_("establishment"),
+    )
+    is_main_user = models.BooleanField(_("main user"), default=False)
+    full_name_ar = models.CharField(_("name (Arabic)"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def display_name(self) -> str:
+        return self.full_name_ar or self.get_full_name() or self.username
+
+
+class SecurityCodePurpose(models.TextChoices):
+    ESERVICES = "eservices", _("Entry to the e-services")
+
+
+class SecurityCode(models.Model):
+    """A one-time security code (رمز الأمان), bound to one login session. Only its HMAC is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_codes")
+    session_key_hash = models.CharField(max_length=64, db_index=True)
+    purpose = models.CharField(max_length=20, choices=SecurityCodePurpose.choices)
+    code_hash = models.CharField(max_length=64)
+    sent_to = models.CharField(max_length=12)
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    invalidated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"code #{self.pk} for user {self.user_id}"

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from enum import IntEnum, unique
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+@unique
+class AuditEventType(IntEnum):
+    """Stable numbers, grouped by range: 1xx access, 2xx establishments, 3xx residents,
+    4xx requests, 5xx fees, 6xx documents. Never renumber; only add."""
+
+    LOGIN = 101
+    LOGIN_FAILED = 102
+    LOGOUT = 103
+    SECURITY_CODE_SENT = 110
+    SECURITY_CODE_VERIFIED = 111
+    SECURITY_CODE_FAILED = 112
+    RESIDENT_VIEWED = 301
+    RESIDENT_SEARCHED = 302
+    RESIDENT_ELIGIBILITY_CHECKED = 303
+    IQAMA_RENEWED = 310
+    REQUEST_CREATED = 401
+    REQUEST_TRANSITIONED = 402
+    LEDGER_POSTED = 501
+
+
+class AuditEvent(models.Model):
+    """Append-only: rows are written through `audit_record` and never changed or deleted."""
+
+    occurred_at = models.DateTimeField(db_index=True)
+    event_type = models.PositiveSmallIntegerField(
+        choices=[(e.value, e.name) for e in AuditEventType], db_index=True
+    )
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_establishment = models.ForeignKey(
+        "establishments.Establishment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resident = models.ForeignKey(
+        "residents.Resident", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    service_request = models.ForeignKey(
+        "workflow.ServiceRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    extra_data = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["actor_establishment", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{AuditEventType(self.event_type).name} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise RuntimeError("Audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("Audit events are append-only")

@@ -1,0 +1,305 @@
+"""Error codes, their bilingual messages, and the exceptions services raise.
+
+Clients branch on `code`, never on text. Each code has one message (and, for blockers, a hint saying
+where to fix it) written in English with named placeholders and translated to Arabic in `locale/`.
+`docs/error-codes.md` is generated from this module and a test keeps the two in sync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from muqeem.core.dates import format_dual
+from muqeem.core.money import Money
+
+ParamValue = str | int | date | Money | Promise
+
+
+class ErrorCode(StrEnum):
+    # Generic
+    VALIDATION_FAILED = "VALIDATION_FAILED"
+    NOT_FOUND = "NOT_FOUND"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    ELIGIBILITY_FAILED = "ELIGIBILITY_FAILED"
+    TRANSITION_NOT_ALLOWED = "TRANSITION_NOT_ALLOWED"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    QUOTE_CHANGED = "QUOTE_CHANGED"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    # Identifiers
+    IQAMA_NUMBER_INVALID = "IQAMA_NUMBER_INVALID"
+    RESIDENT_NOT_FOUND = "RESIDENT_NOT_FOUND"
+    # Security code
+    SECURITY_CODE_REQUIRED = "SECURITY_CODE_REQUIRED"
+    SECURITY_CODE_INVALID = "SECURITY_CODE_INVALID"
+    SECURITY_CODE_EXPIRED = "SECURITY_CODE_EXPIRED"
+    SECURITY_CODE_ATTEMPTS_EXCEEDED = "SECURITY_CODE_ATTEMPTS_EXCEEDED"
+    SECURITY_CODE_RESEND_LIMIT = "SECURITY_CODE_RESEND_LIMIT"
+    NO_REGISTERED_MOBILE = "NO_REGISTERED_MOBILE"
+    # Eligibility blockers shared by services
+    RESIDENT_STATUS_BLOCKS_SERVICE = "RESIDENT_STATUS_BLOCKS_SERVICE"
+    PASSPORT_EXPIRED = "PASSPORT_EXPIRED"
+    INSURANCE_INACTIVE = "INSURANCE_INACTIVE"
+    UNPAID_TRAFFIC_FINES = "UNPAID_TRAFFIC_FINES"
+    ABSENT_FROM_WORK_REPORTED = "ABSENT_FROM_WORK_REPORTED"
+    FINGERPRINT_NOT_REGISTERED = "FINGERPRINT_NOT_REGISTERED"
+    INSUFFICIENT_BALANCE = "INSUFFICIENT_BALANCE"
+    # Iqama renewal
+    RENEWAL_PERIOD_NOT_ALLOWED = "RENEWAL_PERIOD_NOT_ALLOWED"
+    IQAMA_BEYOND_RENEWAL_HORIZON = "IQAMA_BEYOND_RENEWAL_HORIZON"
+    LATE_RENEWAL_LIMIT_REACHED = "LATE_RENEWAL_LIMIT_REACHED"
+
+
+@dataclass(frozen=True)
+class Message:
+    text: Promise
+    hint: Promise | None = None
+    http_status: int = 400
+
+
+# Translators: every message may show to an officer in the portal or to an HR system via the API.
+CATALOGUE: Mapping[ErrorCode, Message] = {
+    ErrorCode.VALIDATION_FAILED: Message(_("Some fields are not valid.")),
+    ErrorCode.NOT_FOUND: Message(_("Not found."), http_status=404),
+    ErrorCode.PERMISSION_DENIED: Message(
+        _("You do not have permission for this action."), http_status=403
+    ),
+    ErrorCode.ELIGIBILITY_FAILED: Message(
+        _("The transaction cannot be completed; see the reasons below."), http_status=422
+    ),
+    ErrorCode.TRANSITION_NOT_ALLOWED: Message(
+        _("This request cannot be {action} while it is {status}."), http_status=409
+    ),
+    ErrorCode.IDEMPOTENCY_CONFLICT: Message(
+        _("This idempotency key was already used with different data."), http_status=409
+    ),
+    ErrorCode.QUOTE_CHANGED: Message(
+        _("The data or the fees changed since you verified them. Verify the data again."),
+        http_status=409,
+    ),
+    ErrorCode.INTERNAL_ERROR: Message(
+        _("Something went wrong on our side. Nothing was changed; try again."), http_status=500
+    ),
+    ErrorCode.IQAMA_NUMBER_INVALID: Message(
+        _("The iqama number must be 10 digits, start with 2 and end with a valid check digit.")
+    ),
+    ErrorCode.RESIDENT_NOT_FOUND: Message(
+        _("No resident with this iqama number is sponsored by your establishment."),
+        hint=_("Check the number on the iqama card."),
+        http_status=404,
+    ),
+    ErrorCode.SECURITY_CODE_REQUIRED: Message(
+        _("Enter the security code sent to the establishment's registered mobile."), http_status=403
+    ),
+    ErrorCode.SECURITY_CODE_INVALID: Message(
+        _("The security code is not correct. {remaining} attempts left.")
+    ),
+    ErrorCode.SECURITY_CODE_EXPIRED: Message(
+        _("The security code has expired or was already used. Request a new code.")
+    ),
+    ErrorCode.SECURITY_CODE_ATTEMPTS_EXCEEDED: Message(
+        _("Too many wrong attempts. Request a new code."), http_status=429
+    ),
+    ErrorCode.SECURITY_CODE_RESEND_LIMIT: Message(
+        _("The code was resent too many times. Try again after {minutes} minutes."),
+        http_status=429,
+    ),
+    ErrorCode.NO_REGISTERED_MOBILE: Message(
+        _("The establishment has no registered mobile number to receive the security code."),
+        hint=_("Ask the passports directorate to register the establishment's mobile number."),
+    ),
+    ErrorCode.RESIDENT_STATUS_BLOCKS_SERVICE: Message(
+        _("The resident's status ({status}) does not allow this service."),
+        hint=_("Only residents in an active status can be served."),
+    ),
+    ErrorCode.PASSPORT_EXPIRED: Message(
+        _("The passport expired on {expiry}."),
+        hint=_(
+            "Renew the passport at the resident's embassy, then update the passport information."
+        ),
+    ),
+    ErrorCode.INSURANCE_INACTIVE: Message(
+        _("The resident has no active medical insurance."),
+        hint=_(
+            "Buy or renew medical insurance with a licensed insurer; it is linked automatically."
+        ),
+    ),
+    ErrorCode.UNPAID_TRAFFIC_FINES: Message(
+        _("The resident has unpaid traffic violations of {amount}."),
+        hint=_(
+            "Pay the traffic violations through SADAD; the block lifts once payment is recorded."
+        ),
+    ),
+    ErrorCode.ABSENT_FROM_WORK_REPORTED: Message(
+        _("An absent-from-work report is registered for the resident."),
+        hint=_("Cancel the report, if it was filed in error, at the labour office."),
+    ),
+    ErrorCode.FINGERPRINT_NOT_REGISTERED: Message(
+        _("The resident's fingerprint is not registered."),
+        hint=_("The resident must register fingerprints at a passports office."),
+    ),
+    ErrorCode.INSUFFICIENT_BALANCE: Message(
+        _("The balance ({balance}) does not cover the fees ({total})."),
+        hint=_("Top up the government payments balance with a SADAD bill, then try again."),
+    ),
+    ErrorCode.RENEWAL_PERIOD_NOT_ALLOWED: Message(
+        _("The iqama duration must be one of: {allowed} months.")
+    ),
+    ErrorCode.IQAMA_BEYOND_RENEWAL_HORIZON: Message(
+        _("The new expiry ({new_expiry}) would be more than {months} months from today."),
+        hint=_("Choose a shorter duration or renew closer to the expiry date."),
+    ),
+    ErrorCode.LATE_RENEWAL_LIMIT_REACHED: Message(
+        _("The iqama was renewed late {count} times before; it cannot be renewed late online."),
+        hint=_("File an exception request with the passports directorate."),
+    ),
+}
+
+
+def _format_param(value: ParamValue) -> str:
+    if isinstance(value, date):
+        return format_dual(value)
+    return str(value)
+
+
+def render(code: ErrorCode, params: Mapping[str, ParamValue] | None = None) -> str:
+    """The message for `code` in the active language."""
+    template = str(CATALOGUE[code].text)
+    return template.format(**{k: _format_param(v) for k, v in (params or {}).items()})
+
+
+def render_hint(code: ErrorCode) -> str | None:
+    hint = CATALOGUE[code].hint
+    return str(hint) if hint is not None else None
+
+
+def render_bilingual(
+    code: ErrorCode, params: Mapping[str, ParamValue] | None = None
+) -> dict[str, str]:
+    """The message in Arabic and English, whatever the active language."""
+    out = {}
+    for lang in ("ar", "en"):
+        with translation.override(lang):
+            out[lang] = render(code, params)
+    return out
+
+
+def http_status_for(code: ErrorCode) -> int:
+    return CATALOGUE[code].http_status
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One failing condition: a stable code plus the values its message needs."""
+
+    code: ErrorCode
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return render(self.code, self.params)
+
+    @property
+    def messages(self) -> dict[str, str]:
+        return render_bilingual(self.code, self.params)
+
+    @property
+    def hint(self) -> str | None:
+        return render_hint(self.code)
+
+    @property
+    def hints(self) -> dict[str, str] | None:
+        if CATALOGUE[self.code].hint is None:
+            return None
+        out = {}
+        for lang in ("ar", "en"):
+            with translation.override(lang):
+                out[lang] = render_hint(self.code) or ""
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": str(self.code),
+            "message": self.message,
+            "messages": self.messages,
+            "hint": self.hints,
+            "params": {k: _json_param(v) for k, v in self.params.items()},
+        }
+
+
+def _json_param(value: ParamValue) -> str | int:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Money):
+        return value.halalas
+    if isinstance(value, Promise):
+        return str(value)
+    return value
+
+
+class DomainError(Exception):
+    """A refusal a user can act on. Raised by services; rendered by views and the API alike."""
+
+    default_code: ErrorCode = ErrorCode.VALIDATION_FAILED
+
+    def __init__(
+        self,
+        code: ErrorCode | None = None,
+        params: Mapping[str, ParamValue] | None = None,
+        *,
+        violations: Sequence[Violation] = (),
+        fields: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        self.code = code or self.default_code
+        self.params = dict(params or {})
+        self.violations = tuple(violations)
+        self.fields = dict(fields or {})
+        super().__init__(str(self.code))
+
+    @property
+    def http_status(self) -> int:
+        return http_status_for(self.code)
+
+    @property
+    def message(self) -> str:
+        return render(self.code, self.params)
+
+    @property
+    def messages(self) -> dict[str, str]:
+        return render_bilingual(self.code, self.params)
+
+    def as_dict(self, *, request_id: str = "") -> dict[str, Any]:
+        return {
+            "code": str(self.code),
+            "message": self.message,
+            "messages": self.messages,
+            "violations": [v.as_dict() for v in self.violations],
+            "fields": {k: list(v) for k, v in self.fields.items()},
+            "request_id": request_id,
+        }
+
+
+class NotFoundError(DomainError):
+    default_code = ErrorCode.NOT_FOUND
+
+
+class EligibilityError(DomainError):
+    default_code = ErrorCode.ELIGIBILITY_FAILED
+
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        super().__init__(ErrorCode.ELIGIBILITY_FAILED, violations=violations)
+
+
+class TransitionNotAllowed(DomainError):
+    default_code = ErrorCode.TRANSITION_NOT_ALLOWED
+
+
+class QuoteChanged(DomainError):
+    default_code = ErrorCode.QUOTE_CHANGED

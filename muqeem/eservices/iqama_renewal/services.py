@@ -1,0 +1,285 @@
+"""Iqama renewal: check (dry run), then renew atomically. The seed's steps 6–11."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from muqeem.audit.models import AuditEventType
+from muqeem.audit.services import audit_record
+from muqeem.core.dates import format_gregorian, today
+from muqeem.core.errors import DomainError, EligibilityError, ErrorCode, QuoteChanged, Violation
+from muqeem.eservices.iqama_renewal.fees import is_late, renewal_quote
+from muqeem.eservices.iqama_renewal.models import IqamaRenewal
+from muqeem.eservices.iqama_renewal.rules import RenewalSnapshot, new_expiry_for, rules
+from muqeem.establishments.models import Establishment
+from muqeem.fees.quotes import Quote
+from muqeem.fees.schedule import Schedule
+from muqeem.fees.selectors import schedule_at
+from muqeem.fees.services import ledger_post_charge
+from muqeem.notifications.services import sms_send
+from muqeem.residents.models import Resident, ResidentHistoryEntry, ResidentHistoryKind
+from muqeem.residents.selectors import access_resident_by_iqama_number, parse_iqama_number
+from muqeem.workflow.evaluation import resident_facts
+from muqeem.workflow.machine import RequestAction, ServiceType
+from muqeem.workflow.models import ServiceRequest
+from muqeem.workflow.rules import evaluate
+from muqeem.workflow.services import (
+    payload_fingerprint,
+    service_request_create,
+    service_request_find_replay,
+    service_request_transition,
+)
+
+if TYPE_CHECKING:
+    from muqeem.accounts.models import User
+
+
+@dataclass(frozen=True)
+class RenewalCheck:
+    resident: Resident
+    snapshot: RenewalSnapshot
+    quote: Quote
+    violations: list[Violation]
+
+    @property
+    def eligible(self) -> bool:
+        return not self.violations
+
+    @property
+    def new_expiry(self) -> date:
+        return self.snapshot.new_expiry
+
+
+@dataclass(frozen=True)
+class RenewalResult:
+    request: ServiceRequest
+    renewal: IqamaRenewal
+    replayed: bool
+
+
+def _assess(
+    *,
+    resident: Resident,
+    establishment: Establishment,
+    period_months: int,
+    on: date,
+    schedule: Schedule,
+) -> RenewalCheck:
+    grace = schedule.int("renewal.late_grace_days")
+    late = resident.iqama_expiry_date is not None and is_late(
+        today=on, expiry=resident.iqama_expiry_date, grace_days=grace
+    )
+    dependents = sum(1 for d in resident.dependents.all() if d.is_active)
+    quote = renewal_quote(
+        schedule,
+        months=period_months,
+        dependents=dependents,
+        saudis_majority=establishment.saudis_majority,
+        abroad=not resident.inside_kingdom,
+        domestic_worker=resident.is_domestic_worker,
+        late=late,
+        prior_late_renewals=resident.late_renewal_count,
+    )
+    snapshot = RenewalSnapshot(
+        facts=resident_facts(resident=resident, establishment=establishment, today=on),
+        period_months=period_months,
+        allowed_periods=tuple(schedule.ints("renewal.periods_months")),
+        max_horizon_months=schedule.int("renewal.max_horizon_months"),
+        min_passport_days=schedule.int("renewal.min_passport_validity_days"),
+        late=late,
+        prior_late_renewals=resident.late_renewal_count,
+        max_late_renewals=len(schedule.ints("renewal.late_fines")),
+        total_halalas=quote.total_halalas,
+    )
+    return RenewalCheck(
+        resident=resident, snapshot=snapshot, quote=quote, violations=evaluate(rules(), snapshot)
+    )
+
+
+def iqama_renewal_check(*, actor: User, iqama_number: str, period_months: int) -> RenewalCheck:
+    """Everything the officer needs before paying: the resident, every blocker, the itemised fees.
+    Changes nothing but the audit trail (reading a resident's file is audited)."""
+    number = parse_iqama_number(iqama_number)
+    resident = access_resident_by_iqama_number(actor=actor, iqama_number=number)
+    on = today()
+    check = _assess(
+        resident=resident,
+        establishment=resident.establishment,
+        period_months=period_months,
+        on=on,
+        schedule=schedule_at(on),
+    )
+    audit_record(
+        event_type=AuditEventType.RESIDENT_ELIGIBILITY_CHECKED,
+        actor=actor,
+        resident=resident,
+        extra={
+            "service": ServiceType.IQAMA_RENEWAL,
+            "violations": [str(v.code) for v in check.violations],
+        },
+    )
+    return check
+
+
+def iqama_renew(
+    *,
+    actor: User,
+    iqama_number: str,
+    period_months: int,
+    idempotency_key: str,
+    expected_version: int | None = None,
+    expected_total_halalas: int | None = None,
+) -> RenewalResult:
+    """Renew one iqama: request, new expiry, ledger debit, history and audit in one transaction.
+
+    The establishment row is locked first (it holds the balance), then the resident's; every writer
+    takes them in that order. A retry with the same `idempotency_key` returns the first result; a quote
+    whose resident or fees have changed since (another tab renewed, a fee changed) is refused, so
+    nothing is ever renewed or charged twice or at a price the officer did not see.
+    """
+    number = parse_iqama_number(iqama_number)
+    payload_hash = payload_fingerprint(
+        {
+            "service": ServiceType.IQAMA_RENEWAL,
+            "iqama_number": number,
+            "period_months": period_months,
+        }
+    )
+    if actor.establishment_id is None:
+        raise DomainError(ErrorCode.RESIDENT_NOT_FOUND)
+    with transaction.atomic(durable=True):
+        establishment = Establishment.objects.select_for_update().get(pk=actor.establishment_id)
+        replay = service_request_find_replay(
+            establishment=establishment, idempotency_key=idempotency_key, payload_hash=payload_hash
+        )
+        if replay is not None:
+            return RenewalResult(request=replay, renewal=replay.iqama_renewal, replayed=True)
+        resident = access_resident_by_iqama_number(
+            actor=actor, iqama_number=number, for_update=True
+        )
+        if expected_version is not None and resident.version != expected_version:
+            raise QuoteChanged()
+        on = today()
+        check = _assess(
+            resident=resident,
+            establishment=establishment,
+            period_months=period_months,
+            on=on,
+            schedule=schedule_at(on),
+        )
+        if check.violations:
+            raise EligibilityError(check.violations)
+        if (
+            expected_total_halalas is not None
+            and check.quote.total_halalas != expected_total_halalas
+        ):
+            raise QuoteChanged()
+        request = service_request_create(
+            actor=actor,
+            service_type=ServiceType.IQAMA_RENEWAL,
+            establishment=establishment,
+            resident=resident,
+            idempotency_key=idempotency_key,
+            payload_hash=payload_hash,
+            fee_total_halalas=check.quote.total_halalas,
+            fee_lines=check.quote.as_list(),
+        )
+        previous_expiry = resident.iqama_expiry_date or on
+        new_expiry = new_expiry_for(
+            today=on, current_expiry=resident.iqama_expiry_date, months=period_months
+        )
+        renewal = IqamaRenewal.objects.create(
+            request=request,
+            period_months=period_months,
+            previous_expiry=previous_expiry,
+            new_expiry=new_expiry,
+            was_late=check.snapshot.late,
+            renewed_abroad=not resident.inside_kingdom,
+        )
+        resident.iqama_expiry_date = new_expiry
+        resident.work_permit_paid_until = new_expiry
+        if check.snapshot.late:
+            resident.late_renewal_count += 1
+        resident.version += 1
+        resident.save(
+            update_fields=[
+                "iqama_expiry_date",
+                "work_permit_paid_until",
+                "late_renewal_count",
+                "version",
+                "updated_at",
+            ]
+        )
+        ResidentHistoryEntry.objects.create(
+            resident=resident,
+            occurred_at=timezone.now(),
+            kind=ResidentHistoryKind.IQAMA_RENEWED,
+            establishment=establishment,
+            service_request=request,
+            old={"iqama_expiry_date": previous_expiry.isoformat()},
+            new={"iqama_expiry_date": new_expiry.isoformat(), "period_months": period_months},
+        )
+        ledger_post_charge(
+            actor=actor,
+            establishment=establishment,
+            service_request=request,
+            lines=check.quote.lines,
+            idempotency_key=f"charge:{request.pk}",
+        )
+        service_request_transition(request=request, action=RequestAction.COMPLETE, actor=actor)
+        audit_record(
+            event_type=AuditEventType.IQAMA_RENEWED,
+            actor=actor,
+            establishment=establishment,
+            resident=resident,
+            service_request=request,
+            extra={
+                "period_months": period_months,
+                "new_expiry": new_expiry.isoformat(),
+                "late": check.snapshot.late,
+            },
+        )
+        if establishment.registered_mobile:
+            sms_send(
+                to=establishment.registered_mobile,
+                body=_renewal_sms(request=request, resident=resident, new_expiry=new_expiry),
+            )
+    return RenewalResult(request=request, renewal=renewal, replayed=False)
+
+
+def _renewal_sms(*, request: ServiceRequest, resident: Resident, new_expiry: date) -> str:
+    parts = []
+    for lang in ("ar", "en"):
+        with override(lang):
+            parts.append(
+                _("Iqama {iqama} renewed until {expiry}. Request number {number}.").format(
+                    iqama=resident.iqama_number,
+                    expiry=format_gregorian(new_expiry),
+                    number=request.number,
+                )
+            )
+    return "\n".join(parts)
+
+
+def iqama_renewal_get(*, actor: User, request_number: str) -> RenewalResult:
+    """A renewal request of the actor's establishment by its request number (404 otherwise)."""
+    pk = ServiceRequest.pk_from_number(request_number)
+    request = (
+        ServiceRequest.objects.select_related("resident", "establishment", "iqama_renewal")
+        .filter(
+            pk=pk, establishment_id=actor.establishment_id, service_type=ServiceType.IQAMA_RENEWAL
+        )
+        .first()
+        if pk is not None and actor.establishment_id is not None
+        else None
+    )
+    if request is None:
+        raise DomainError(ErrorCode.NOT_FOUND)
+    return RenewalResult(request=request, renewal=request.iqama_renewal, replayed=True)

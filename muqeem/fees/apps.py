@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeesConfig(AppConfig):
+    name = "muqeem.fees"
+    label = "fees"
+    verbose_name = _("Fees and payments")

@@ -1,0 +1,113 @@
+"""The effective-dated schedule of fees and rule parameters.
+
+Every amount, period and limit a rule or a fee calculator uses is a key here, with the default the
+directorate published (DOMAIN.md) loaded by a migration. Staff add rows with a later `effective_from`
+to change a value from that day; history is kept because rows are never edited in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(StrEnum):
+    MONEY = "money"  # integer halalas
+    MONEY_LIST = "money_list"
+    INT = "int"
+    INT_LIST = "int_list"
+    BOOL = "bool"
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    kind: Kind
+    default: Any
+    label: Promise
+
+
+KEYS: tuple[Key, ...] = (
+    Key(
+        "renewal.periods_months",
+        Kind.INT_LIST,
+        [3, 6, 9, 12],
+        _("Iqama renewal durations offered (months)"),
+    ),
+    Key(
+        "renewal.max_horizon_months",
+        Kind.INT,
+        24,
+        _("Longest time from today to a renewed iqama's expiry (months)"),
+    ),
+    Key("renewal.iqama_fee_per_year", Kind.MONEY, 65000, _("Iqama fee per year")),
+    Key("renewal.work_permit_fee_per_year", Kind.MONEY, 10000, _("Work permit fee per year")),
+    Key("renewal.expat_levy_per_month", Kind.MONEY, 80000, _("Expat levy per month")),
+    Key(
+        "renewal.expat_levy_per_month_saudi_majority",
+        Kind.MONEY,
+        70000,
+        _("Expat levy per month where Saudis are the majority"),
+    ),
+    Key(
+        "renewal.dependents_levy_per_month",
+        Kind.MONEY,
+        40000,
+        _("Dependents levy per dependent per month"),
+    ),
+    Key(
+        "renewal.late_grace_days",
+        Kind.INT,
+        3,
+        _("Days after expiry before a renewal counts as late"),
+    ),
+    Key(
+        "renewal.late_fines",
+        Kind.MONEY_LIST,
+        [50000, 100000],
+        _(
+            "Late renewal fine for the 1st, 2nd, … late renewal; later ones are not renewable online"
+        ),
+    ),
+    Key(
+        "renewal.abroad_fee_multiplier",
+        Kind.INT,
+        2,
+        _("Iqama fee multiplier for domestic workers renewed while abroad"),
+    ),
+    Key(
+        "renewal.min_passport_validity_days",
+        Kind.INT,
+        1,
+        _("Days a passport must still be valid to renew an iqama"),
+    ),
+)
+KEYS_BY_NAME: Mapping[str, Key] = {k.name: k for k in KEYS}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The values in force on `as_of`, plus a fingerprint that changes whenever any of them does."""
+
+    as_of: date
+    values: Mapping[str, Any]
+    fingerprint: str
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def int(self, name: str) -> int:
+        return int(self.values[name])
+
+    def ints(self, name: str) -> list[int]:
+        return [int(v) for v in self.values[name]]
+
+
+def default_schedule(as_of: date) -> Schedule:
+    return Schedule(as_of=as_of, values={k.name: k.default for k in KEYS}, fingerprint="defaults")

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from muqeem.notifications.models import SmsMessage, SmsStatus
+from muqeem.notifications.sms import SmsError, get_backend
+
+logger = logging.getLogger(__name__)
+REDACTED = "••••••"
+
+
+def sms_send(*, to: str, body: str, secret: str | None = None) -> SmsMessage:
+    """Queue an SMS; it leaves after the surrounding transaction commits (never for a rollback).
+
+    A message carrying `secret` (a security code) is delivered in-process right after commit, because
+    the officer is waiting for it; the outbox keeps only a redacted copy. Other messages go through
+    the background worker.
+    """
+    stored_body = body.replace(secret, REDACTED) if secret else body
+    message = SmsMessage.objects.create(to=to, body=stored_body, sensitive=secret is not None)
+    if secret is not None:
+        transaction.on_commit(lambda: sms_deliver(message_id=message.pk, body=body))
+    else:
+        from muqeem.notifications.tasks import sms_deliver_task
+
+        transaction.on_commit(lambda: sms_deliver_task.enqueue(message_id=message.pk))
+    return message
+
+
+def sms_deliver(*, message_id: int, body: str | None = None) -> bool:
+    """Hand one queued message to the gateway. Idempotent: a sent message is not sent again."""
+    message = SmsMessage.objects.filter(pk=message_id).first()
+    if message is None or message.status == SmsStatus.SENT:
+        return False
+    SmsMessage.objects.filter(pk=message_id).update(attempts=F("attempts") + 1)
+    try:
+        get_backend().send(
+            to=message.to, body=body if body is not None else message.body, message_id=message.pk
+        )
+    except SmsError as exc:
+        logger.warning("sms %s failed: %s", message_id, exc)
+        SmsMessage.objects.filter(pk=message_id).update(
+            status=SmsStatus.FAILED, last_error=str(exc)[:200]
+        )
+        return False
+    SmsMessage.objects.filter(pk=message_id).update(status=SmsStatus.SENT, sent_at=timezone.now())
+    return True

@@ -1,0 +1,41 @@
+"""Reads of residents, always scoped to the actor's establishment: another establishment's resident
+is indistinguishable from one that does not exist."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from muqeem.core.errors import DomainError, ErrorCode
+from muqeem.core.ids import iqama_number_problem, normalize_digits
+from muqeem.residents.models import Resident
+
+if TYPE_CHECKING:
+    from muqeem.accounts.models import User
+
+
+def parse_iqama_number(value: str) -> str:
+    """Normalised iqama number, or a field error in both languages."""
+    number = normalize_digits(value or "")
+    if iqama_number_problem(number) is not None:
+        raise DomainError(ErrorCode.IQAMA_NUMBER_INVALID)
+    return number
+
+
+def resident_qs_for(*, actor: User) -> QuerySet[Resident]:
+    if actor.establishment_id is None:
+        return Resident.objects.none()
+    return Resident.objects.filter(establishment_id=actor.establishment_id)
+
+
+def access_resident_by_iqama_number(
+    *, actor: User, iqama_number: str, for_update: bool = False
+) -> Resident:
+    qs = resident_qs_for(actor=actor).select_related("nationality", "profession", "establishment")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    resident = qs.filter(iqama_number=iqama_number).first()
+    if resident is None:
+        raise DomainError(ErrorCode.RESIDENT_NOT_FOUND)
+    return resident

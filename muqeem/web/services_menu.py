@@ -1,0 +1,17 @@
+"""The E-Services (الخدمات الإلكترونية) drop-down: one entry per service that is open to officers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: Promise
+    url_name: str
+
+
+ESERVICES_MENU: tuple[MenuEntry, ...] = (MenuEntry(_("Renew Iqama"), "iqama_renewal:renew"),)

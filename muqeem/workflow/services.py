@@ -1,0 +1,130 @@
+"""Creating requests and moving them through their transition table.
+
+Callers hold a transaction (`transaction.atomic(durable=True)` in the use-case service) and have
+already locked the rows they change; these helpers only write the request and its history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from muqeem.audit.models import AuditEventType
+from muqeem.audit.services import audit_record
+from muqeem.core.errors import DomainError, ErrorCode, TransitionNotAllowed
+from muqeem.workflow.machine import INITIAL_STATUS, RequestAction, RequestStatus, next_status
+from muqeem.workflow.models import RequestEvent, ServiceRequest
+
+if TYPE_CHECKING:
+    from muqeem.accounts.models import User
+    from muqeem.establishments.models import Establishment
+    from muqeem.residents.models import Resident
+
+
+def payload_fingerprint(payload: Mapping[str, Any]) -> str:
+    """A stable hash of what the client asked for, to tell a retry from a different request."""
+    blob = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def service_request_find_replay(
+    *, establishment: Establishment, idempotency_key: str, payload_hash: str
+) -> ServiceRequest | None:
+    """The request an earlier call with this key created, or None. The same key with other data is
+    refused rather than silently returning someone else's result."""
+    existing = ServiceRequest.objects.filter(
+        establishment=establishment, idempotency_key=idempotency_key
+    ).first()
+    if existing is None:
+        return None
+    if existing.payload_hash != payload_hash:
+        raise DomainError(ErrorCode.IDEMPOTENCY_CONFLICT)
+    return existing
+
+
+def service_request_create(
+    *,
+    actor: User,
+    service_type: str,
+    establishment: Establishment,
+    resident: Resident | None,
+    idempotency_key: str,
+    payload_hash: str,
+    fee_total_halalas: int = 0,
+    fee_lines: list[dict[str, Any]] | None = None,
+) -> ServiceRequest:
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            request = ServiceRequest.objects.create(
+                service_type=service_type,
+                establishment=establishment,
+                resident=resident,
+                status=INITIAL_STATUS,
+                submitted_by=actor,
+                idempotency_key=idempotency_key,
+                payload_hash=payload_hash,
+                fee_total_halalas=fee_total_halalas,
+                fee_lines=fee_lines or [],
+                created_at=now,
+                updated_at=now,
+            )
+    except IntegrityError:
+        # Lost a race with a retry carrying the same key; the caller replays the winner.
+        raise DomainError(ErrorCode.IDEMPOTENCY_CONFLICT) from None
+    RequestEvent.objects.create(
+        request=request,
+        action=RequestAction.SUBMIT,
+        from_status="",
+        to_status=INITIAL_STATUS,
+        actor=actor,
+        occurred_at=now,
+    )
+    return request
+
+
+def service_request_transition(
+    *,
+    request: ServiceRequest,
+    action: str,
+    actor: User | None,
+    payload: dict[str, Any] | None = None,
+) -> ServiceRequest:
+    """Apply `action` if the service's table allows it from the current status (caller holds the lock)."""
+    target = next_status(request.service_type, request.status, action)
+    if target is None:
+        raise TransitionNotAllowed(
+            ErrorCode.TRANSITION_NOT_ALLOWED,
+            {
+                "action": str(RequestAction(action).label),
+                "status": str(RequestStatus(request.status).label),
+            },
+        )
+    now = timezone.now()
+    RequestEvent.objects.create(
+        request=request,
+        action=action,
+        from_status=request.status,
+        to_status=target,
+        actor=actor,
+        occurred_at=now,
+        payload=payload or {},
+    )
+    request.status = target
+    request.version += 1
+    request.updated_at = now
+    request.save(update_fields=["status", "version", "updated_at"])
+    audit_record(
+        event_type=AuditEventType.REQUEST_TRANSITIONED,
+        actor=actor,
+        establishment=request.establishment,
+        resident=request.resident,
+        service_request=request,
+        extra={"action": action, "to": target},
+    )
+    return request
