@@ -1,0 +1,62 @@
+"""Shared fixtures: named personas so tests read like the domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from muqeem.fees.services import ledger_post_payment
+from tests.factories import EstablishmentFactory, ResidentFactory, UserFactory
+
+
+def fund(establishment: Any, riyals: int, key: str = "test-funding") -> None:
+    """Credit an establishment's balance through the ledger, as a paid bill would."""
+    from django.db import transaction
+
+    from muqeem.establishments.models import Establishment
+
+    with transaction.atomic():
+        locked = Establishment.objects.select_for_update().get(pk=establishment.pk)
+        ledger_post_payment(
+            actor=None,
+            establishment=locked,
+            amount_halalas=riyals * 100,
+            reference=key,
+            idempotency_key=f"{key}:{establishment.pk}",
+        )
+    establishment.refresh_from_db()
+
+
+@pytest.fixture
+def establishment(db: Any) -> Any:
+    est = EstablishmentFactory()
+    fund(est, 100_000)
+    return est
+
+
+@pytest.fixture
+def other_establishment(db: Any) -> Any:
+    est = EstablishmentFactory()
+    fund(est, 100_000)
+    return est
+
+
+@pytest.fixture
+def hr_officer(establishment: Any) -> Any:
+    return UserFactory(establishment=establishment)
+
+
+@pytest.fixture
+def other_officer(other_establishment: Any) -> Any:
+    return UserFactory(establishment=other_establishment)
+
+
+@pytest.fixture
+def resident(establishment: Any) -> Any:
+    return ResidentFactory(establishment=establishment)
+
+
+@pytest.fixture
+def other_resident(other_establishment: Any) -> Any:
+    return ResidentFactory(establishment=other_establishment)
