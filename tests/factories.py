@@ -68,8 +68,15 @@ class ResidentFactory(DjangoModelFactory):
     name_en = factory.Sequence(lambda n: f"Mohammed Ahmed {n}")
     gender = Gender.MALE
     date_of_birth = factory.LazyFunction(lambda: _today() - timedelta(days=35 * 365))
-    nationality = factory.LazyFunction(lambda: Nationality.objects.get(code="IND"))
-    profession = factory.LazyFunction(lambda: Profession.objects.get(code="741101"))
+    # get_or_create: transactional tests flush the reference data the migrations load.
+    nationality = factory.LazyFunction(
+        lambda: Nationality.objects.get_or_create(code="IND", defaults={"name_ar": "الهند", "name_en": "India"})[0]
+    )
+    profession = factory.LazyFunction(
+        lambda: Profession.objects.get_or_create(
+            code="741101", defaults={"name_ar": "كهربائي", "name_en": "Electrician"}
+        )[0]
+    )
     iqama_issue_date = factory.LazyFunction(lambda: _today() - timedelta(days=305))
     iqama_expiry_date = factory.LazyFunction(lambda: _today() + timedelta(days=60))
     passport_number = factory.Sequence(lambda n: f"P{1000000 + n}")

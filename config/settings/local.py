@@ -4,3 +4,5 @@ from .base import *
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

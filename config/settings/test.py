@@ -11,3 +11,5 @@ SMS_BACKEND = "file"
 SMS_FILE_PATH = Path(tempfile.gettempdir()) / f"muqeem-test-sms-{os.getpid()}.jsonl"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 AXES_ENABLED = True
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -18,6 +18,7 @@ from muqeem.accounts.models import SecurityCode, SecurityCodePurpose, User
 from muqeem.audit.models import AuditEventType
 from muqeem.audit.services import audit_record
 from muqeem.core.errors import DomainError, ErrorCode
+from muqeem.core.i18n import in_both_languages
 from muqeem.notifications.services import sms_send
 
 SESSION_FLAG = "eservices_verified_at"
@@ -98,9 +99,11 @@ def security_code_send(*, user: User, session_key: str, ip: str | None = None) -
         record.code_hash = _code_digest(record.pk, code)
         SecurityCode.objects.filter(pk=record.pk).update(code_hash=record.code_hash)
         minutes = _conf("LIFETIME_SECONDS") // 60
-        body = _(
-            "Muqeem security code: {code}. Valid for {minutes} minutes, for this session only."
-        ).format(code=code, minutes=minutes)
+        body = in_both_languages(
+            lambda: _(
+                "Muqeem security code: {code}. Valid for {minutes} minutes, for this session only."
+            ).format(code=code, minutes=minutes)
+        )
         sms_send(to=establishment.registered_mobile, body=body, secret=code)
         audit_record(
             event_type=AuditEventType.SECURITY_CODE_SENT,

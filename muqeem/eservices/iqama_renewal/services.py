@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from muqeem.audit.models import AuditEventType
 from muqeem.audit.services import audit_record
 from muqeem.core.dates import format_gregorian, today
 from muqeem.core.errors import DomainError, EligibilityError, ErrorCode, QuoteChanged, Violation
+from muqeem.core.i18n import in_both_languages
 from muqeem.eservices.iqama_renewal.fees import is_late, renewal_quote
 from muqeem.eservices.iqama_renewal.models import IqamaRenewal
 from muqeem.eservices.iqama_renewal.rules import RenewalSnapshot, new_expiry_for, rules
@@ -255,17 +255,11 @@ def iqama_renew(
 
 
 def _renewal_sms(*, request: ServiceRequest, resident: Resident, new_expiry: date) -> str:
-    parts = []
-    for lang in ("ar", "en"):
-        with override(lang):
-            parts.append(
-                _("Iqama {iqama} renewed until {expiry}. Request number {number}.").format(
-                    iqama=resident.iqama_number,
-                    expiry=format_gregorian(new_expiry),
-                    number=request.number,
-                )
-            )
-    return "\n".join(parts)
+    return in_both_languages(
+        lambda: _("Iqama {iqama} renewed until {expiry}. Request number {number}.").format(
+            iqama=resident.iqama_number, expiry=format_gregorian(new_expiry), number=request.number
+        )
+    )
 
 
 def iqama_renewal_get(*, actor: User, request_number: str) -> RenewalResult:

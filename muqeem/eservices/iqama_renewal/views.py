@@ -53,6 +53,7 @@ def renew_view(request: HttpRequest) -> HttpResponse:
                         "version": check.resident.version,
                         "total": check.quote.total_halalas,
                         "key": uuid.uuid4().hex,
+                        "user": request.user.pk,
                     },
                     salt=TOKEN_SALT,
                 )
