@@ -11,7 +11,14 @@ from factory.django import DjangoModelFactory
 from muqeem.accounts.models import User
 from muqeem.core.ids import make_iqama_number
 from muqeem.establishments.models import Establishment
-from muqeem.residents.models import Dependent, DependentRelation, Gender, Nationality, Profession, Resident
+from muqeem.residents.models import (
+    Dependent,
+    DependentRelation,
+    Gender,
+    Nationality,
+    Profession,
+    Resident,
+)
 
 TEST_PASSWORD = "Test-pass-2026!"
 
@@ -70,7 +77,9 @@ class ResidentFactory(DjangoModelFactory):
     date_of_birth = factory.LazyFunction(lambda: _today() - timedelta(days=35 * 365))
     # get_or_create: transactional tests flush the reference data the migrations load.
     nationality = factory.LazyFunction(
-        lambda: Nationality.objects.get_or_create(code="IND", defaults={"name_ar": "الهند", "name_en": "India"})[0]
+        lambda: Nationality.objects.get_or_create(
+            code="IND", defaults={"name_ar": "الهند", "name_en": "India"}
+        )[0]
     )
     profession = factory.LazyFunction(
         lambda: Profession.objects.get_or_create(

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from muqeem.accounts.models import User
 from muqeem.accounts.security_code import SESSION_FLAG
 
 View = Callable[..., HttpResponse]
@@ -47,3 +48,11 @@ def eservices_required(view: View) -> View:
 
 def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
+
+
+def current_officer(request: HttpRequest) -> User:
+    """The logged-in establishment user of a view wrapped by `establishment_required`."""
+    user = cast(User, request.user)
+    if user.establishment_id is None:
+        raise Http404
+    return user

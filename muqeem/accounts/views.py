@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from muqeem.accounts.access import client_ip, establishment_required
+from muqeem.accounts.access import client_ip, current_officer, establishment_required
 from muqeem.accounts.forms import LoginForm, SecurityCodeForm
 from muqeem.accounts.security_code import (
     SESSION_FLAG,
@@ -40,7 +40,7 @@ def _safe_next(request: HttpRequest) -> str:
 
 @establishment_required
 def security_code_view(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = current_officer(request)
     next_url = _safe_next(request)
     if request.session.get(SESSION_FLAG):
         return HttpResponseRedirect(next_url)
@@ -51,7 +51,7 @@ def security_code_view(request: HttpRequest) -> HttpResponse:
     error: DomainError | None = None
     if request.method == "POST" and request.POST.get("action") == "resend":
         try:
-            security_code_send(user=user, session_key=session_key, ip=client_ip(request))  # type: ignore[arg-type]
+            security_code_send(user=user, session_key=session_key, ip=client_ip(request))
             messages.success(request, _("A new security code was sent."))
         except DomainError as exc:
             error = exc
@@ -62,7 +62,7 @@ def security_code_view(request: HttpRequest) -> HttpResponse:
                 user=user,
                 session_key=session_key,
                 code=form.cleaned_data["code"],
-                ip=client_ip(request),  # type: ignore[arg-type]
+                ip=client_ip(request),
             )
         except DomainError as exc:
             error = exc
@@ -72,12 +72,12 @@ def security_code_view(request: HttpRequest) -> HttpResponse:
             request.session[SESSION_FLAG] = timezone.now().isoformat()
             messages.success(request, _("The security code was verified successfully."))
             return HttpResponseRedirect(next_url)
-    elif request.method == "GET" and security_code_live(user=user, session_key=session_key) is None:  # type: ignore[arg-type]
+    elif request.method == "GET" and security_code_live(user=user, session_key=session_key) is None:
         try:
-            security_code_send(user=user, session_key=session_key, ip=client_ip(request))  # type: ignore[arg-type]
+            security_code_send(user=user, session_key=session_key, ip=client_ip(request))
         except DomainError as exc:
             error = exc
-    establishment = user.establishment  # type: ignore[union-attr]
+    establishment = user.establishment
     return render(
         request,
         "accounts/security_code.html",

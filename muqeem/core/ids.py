@@ -10,7 +10,7 @@ _DIGIT_TABLE = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "012345
 _INVISIBLE = dict.fromkeys(
     map(
         ord,
-        "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\ufeff",
+        "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\ufeff",
     )
 )
 
@@ -49,7 +49,12 @@ def luhn_check_digit(body: str) -> str:
 
 
 def luhn_valid(number: str) -> bool:
-    return number.isdigit() and len(number) > 1 and luhn_check_digit(number[:-1]) == number[-1]
+    return (
+        number.isascii()
+        and number.isdigit()
+        and len(number) > 1
+        and luhn_check_digit(number[:-1]) == number[-1]
+    )
 
 
 def iqama_number_problem(value: str) -> IdProblem | None:

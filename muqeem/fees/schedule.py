@@ -7,6 +7,7 @@ to change a value from that day; history is kept because rows are never edited i
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -105,7 +106,7 @@ class Schedule:
     def int(self, name: str) -> int:
         return int(self.values[name])
 
-    def ints(self, name: str) -> list[int]:
+    def ints(self, name: str) -> list[builtins.int]:
         return [int(v) for v in self.values[name]]
 
 

@@ -24,7 +24,9 @@ def test_language_switch_persists_in_a_cookie(client):
 
 
 def test_login_then_logout(client, hr_officer):
-    response = client.post(reverse("accounts:login"), {"username": hr_officer.username, "password": TEST_PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": hr_officer.username, "password": TEST_PASSWORD}
+    )
     assert response.status_code == 302
     assert client.get(reverse("web:home")).status_code == 200
     client.post(reverse("accounts:logout"))
@@ -40,8 +42,13 @@ def test_logout_by_get_is_refused(client, hr_officer):
 
 def test_five_failed_logins_lock_the_account_even_with_the_right_password(client, hr_officer):
     for _ in range(5):
-        client.post(reverse("accounts:login"), {"username": hr_officer.username, "password": "wrong-password"})
-    response = client.post(reverse("accounts:login"), {"username": hr_officer.username, "password": TEST_PASSWORD})
+        client.post(
+            reverse("accounts:login"),
+            {"username": hr_officer.username, "password": "wrong-password"},
+        )
+    response = client.post(
+        reverse("accounts:login"), {"username": hr_officer.username, "password": TEST_PASSWORD}
+    )
     assert response.status_code == 429
     assert b'id="locked-out"' in response.content
     assert "_auth_user_id" not in client.session
@@ -67,7 +74,9 @@ def test_security_code_page_sends_a_code_once_and_a_correct_code_opens_the_eserv
     assert hr_officer.security_codes.count() == 1
     code = _sent_code(hr_officer.establishment.registered_mobile)
     old_session = client.session.session_key
-    response = client.post(url, {"code": code, "action": "verify", "next": reverse("iqama_renewal:renew")})
+    response = client.post(
+        url, {"code": code, "action": "verify", "next": reverse("iqama_renewal:renew")}
+    )
     assert response.status_code == 302
     assert response.url == reverse("iqama_renewal:renew")
     assert client.session.get(SESSION_FLAG)

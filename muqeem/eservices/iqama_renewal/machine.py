@@ -1,7 +1,7 @@
 from muqeem.workflow.machine import RequestAction, RequestStatus, ServiceType, register_transitions
 
 # A renewal is executed in the same transaction that submits it: submitted → completed.
-TRANSITIONS = {
+TRANSITIONS: dict[tuple[str, str], str] = {
     (RequestStatus.SUBMITTED, RequestAction.COMPLETE): RequestStatus.COMPLETED,
 }
 

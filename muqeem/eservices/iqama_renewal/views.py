@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from muqeem.accounts.access import eservices_required
+from muqeem.accounts.access import current_officer, eservices_required
 from muqeem.core.dates import today
 from muqeem.core.errors import DomainError, ErrorCode
 from muqeem.eservices.iqama_renewal.forms import RenewalForm
@@ -37,7 +37,7 @@ def renew_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             check = iqama_renewal_check(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=current_officer(request),
                 iqama_number=form.cleaned_data["iqama_number"],
                 period_months=form.cleaned_data["period_months"],
             )
@@ -82,7 +82,7 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
         )
     try:
         result = iqama_renew(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=current_officer(request),
             iqama_number=token["iqama"],
             period_months=int(token["months"]),
             idempotency_key=f"web:{token['key']}",
@@ -106,7 +106,7 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
 @eservices_required
 def result_view(request: HttpRequest, number: str) -> HttpResponse:
     try:
-        result = iqama_renewal_get(actor=request.user, request_number=number)  # type: ignore[arg-type]
+        result = iqama_renewal_get(actor=current_officer(request), request_number=number)
     except DomainError:
         raise Http404 from None
     return render(
