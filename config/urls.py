@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("muqeem.web.urls")),
     path("accounts/", include("muqeem.accounts.urls")),
     path("eservices/iqama-renewal/", include("muqeem.eservices.iqama_renewal.urls")),
+    path("verify/", include("muqeem.documents.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

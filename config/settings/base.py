@@ -56,7 +56,9 @@ INSTALLED_APPS = [
     "muqeem.workflow",
     "muqeem.fees",
     "muqeem.notifications",
+    "muqeem.documents",
     "muqeem.eservices.iqama_renewal",
+    "muqeem.eservices.exit_reentry",
     "muqeem.web",
     "muqeem.demo",
 ]
@@ -207,3 +209,7 @@ LOGGING = {
 }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# --- Issued documents -------------------------------------------------------------------------
+# The address printed in QR codes on documents; the public verification page lives under it.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")

@@ -55,6 +55,31 @@ class ErrorCode(StrEnum):
     RENEWAL_PERIOD_NOT_ALLOWED = "RENEWAL_PERIOD_NOT_ALLOWED"
     IQAMA_BEYOND_RENEWAL_HORIZON = "IQAMA_BEYOND_RENEWAL_HORIZON"
     LATE_RENEWAL_LIMIT_REACHED = "LATE_RENEWAL_LIMIT_REACHED"
+    # Travel: exit/re-entry visas, final exit, border crossings
+    RESIDENT_OUTSIDE_KINGDOM = "RESIDENT_OUTSIDE_KINGDOM"
+    PASSPORT_VALIDITY_TOO_SHORT = "PASSPORT_VALIDITY_TOO_SHORT"
+    IQAMA_EXPIRED = "IQAMA_EXPIRED"
+    IQAMA_DOES_NOT_COVER_VISA = "IQAMA_DOES_NOT_COVER_VISA"
+    VISA_DURATION_INVALID = "VISA_DURATION_INVALID"
+    VISA_ALREADY_VALID = "VISA_ALREADY_VALID"
+    UNPAID_VISA_FINE = "UNPAID_VISA_FINE"
+    VISA_NOT_FOUND = "VISA_NOT_FOUND"
+    VISA_NOT_OUTSIDE = "VISA_NOT_OUTSIDE"
+    VISA_EXTENSION_WINDOW_PASSED = "VISA_EXTENSION_WINDOW_PASSED"
+    VISA_NOT_CANCELLABLE = "VISA_NOT_CANCELLABLE"
+    VISA_CANCEL_WINDOW_PASSED = "VISA_CANCEL_WINDOW_PASSED"
+    FINE_NOT_PAYABLE = "FINE_NOT_PAYABLE"
+    VEHICLE_REGISTERED = "VEHICLE_REGISTERED"
+    FINAL_EXIT_NOT_FOUND = "FINAL_EXIT_NOT_FOUND"
+    FINAL_EXIT_NOT_CANCELLABLE = "FINAL_EXIT_NOT_CANCELLABLE"
+    FINAL_EXIT_CANCEL_WINDOW_PASSED = "FINAL_EXIT_CANCEL_WINDOW_PASSED"
+    NOT_ON_BORDER_NUMBER = "NOT_ON_BORDER_NUMBER"
+    PROBATION_PERIOD_OVER = "PROBATION_PERIOD_OVER"
+    BORDER_NUMBER_INVALID = "BORDER_NUMBER_INVALID"
+    NO_VALID_EXIT_DOCUMENT = "NO_VALID_EXIT_DOCUMENT"
+    NO_VALID_REENTRY_VISA = "NO_VALID_REENTRY_VISA"
+    RESIDENT_ALREADY_INSIDE = "RESIDENT_ALREADY_INSIDE"
+    CREDENTIAL_INVALID = "CREDENTIAL_INVALID"
 
 
 @dataclass(frozen=True)
@@ -159,6 +184,95 @@ CATALOGUE: Mapping[ErrorCode, Message] = {
     ErrorCode.LATE_RENEWAL_LIMIT_REACHED: Message(
         _("The iqama was renewed late {count} times before; it cannot be renewed late online."),
         hint=_("File an exception request with the passports directorate."),
+    ),
+    ErrorCode.RESIDENT_OUTSIDE_KINGDOM: Message(
+        _("The resident is outside the kingdom."),
+        hint=_("This service needs the resident inside the kingdom."),
+    ),
+    ErrorCode.PASSPORT_VALIDITY_TOO_SHORT: Message(
+        _("The passport must be valid for at least {days} more days; it expires on {expiry}."),
+        hint=_("Renew the passport, then update the passport information."),
+    ),
+    ErrorCode.IQAMA_EXPIRED: Message(
+        _("The iqama expired on {expiry}."),
+        hint=_("Renew the iqama (3 months are enough) and try again."),
+    ),
+    ErrorCode.IQAMA_DOES_NOT_COVER_VISA: Message(
+        _("The iqama expires on {iqama_expiry}, before the return date {return_date}."),
+        hint=_("Renew the iqama first, or choose a shorter duration."),
+    ),
+    ErrorCode.VISA_DURATION_INVALID: Message(
+        _(
+            "The visa duration must be from 1 day up to {months} months, and a return date must be in the future."
+        )
+    ),
+    ErrorCode.VISA_ALREADY_VALID: Message(
+        _("The resident already holds a valid exit and re-entry visa ({number})."),
+        hint=_("Cancel the unused visa, or wait until it is used and returned or has expired."),
+    ),
+    ErrorCode.UNPAID_VISA_FINE: Message(
+        _("An earlier visa expired unused and its fine of {amount} is unpaid."),
+        hint=_("Pay the fine from the visa's page, then issue the new visa."),
+    ),
+    ErrorCode.VISA_NOT_FOUND: Message(
+        _("No exit and re-entry visa with this number belongs to your establishment."),
+        http_status=404,
+    ),
+    ErrorCode.VISA_NOT_OUTSIDE: Message(
+        _("A visa can be extended only while the resident is outside the kingdom on it."),
+    ),
+    ErrorCode.VISA_EXTENSION_WINDOW_PASSED: Message(
+        _("The visa could be extended until {deadline}; that time has passed."),
+        hint=_("File an exception request with the passports directorate."),
+    ),
+    ErrorCode.VISA_NOT_CANCELLABLE: Message(
+        _("Only an unused visa can be cancelled; this visa is {status}."),
+    ),
+    ErrorCode.VISA_CANCEL_WINDOW_PASSED: Message(
+        _("The visa could be cancelled until {deadline}; that time has passed."),
+    ),
+    ErrorCode.FINE_NOT_PAYABLE: Message(_("This fine is already paid or waived."), http_status=409),
+    ErrorCode.VEHICLE_REGISTERED: Message(
+        _("{count} vehicle(s) are registered in the resident's name."),
+        hint=_(
+            "Transfer the vehicles' ownership or cancel their registration at the traffic department."
+        ),
+    ),
+    ErrorCode.FINAL_EXIT_NOT_FOUND: Message(
+        _("No final exit visa with this number belongs to your establishment."), http_status=404
+    ),
+    ErrorCode.FINAL_EXIT_NOT_CANCELLABLE: Message(
+        _("This final exit visa is {status} and cannot be cancelled.")
+    ),
+    ErrorCode.FINAL_EXIT_CANCEL_WINDOW_PASSED: Message(
+        _(
+            "The final exit could be cancelled free until {deadline}; it can be cancelled for a fee once it expires."
+        )
+    ),
+    ErrorCode.NOT_ON_BORDER_NUMBER: Message(
+        _(
+            "A final exit during probation is only for a worker who has no iqama yet (still on a border number)."
+        )
+    ),
+    ErrorCode.PROBATION_PERIOD_OVER: Message(
+        _("The probation period ended on {deadline} ({days} days after arrival)."),
+        hint=_("Issue the iqama, then a regular final exit."),
+    ),
+    ErrorCode.BORDER_NUMBER_INVALID: Message(
+        _("The border number must be 10 digits starting with 3 or 4.")
+    ),
+    ErrorCode.NO_VALID_EXIT_DOCUMENT: Message(
+        _("The resident holds no valid exit and re-entry visa or final exit visa for departure."),
+        http_status=409,
+    ),
+    ErrorCode.NO_VALID_REENTRY_VISA: Message(
+        _("The resident holds no valid visa to re-enter the kingdom."), http_status=409
+    ),
+    ErrorCode.RESIDENT_ALREADY_INSIDE: Message(
+        _("The resident is already inside the kingdom."), http_status=409
+    ),
+    ErrorCode.CREDENTIAL_INVALID: Message(
+        _("The credential is missing, invalid or revoked."), http_status=401
     ),
 }
 

@@ -90,3 +90,20 @@ def moi_number_problem(value: str) -> IdProblem | None:
     if value[0] != MOI_FIRST_DIGIT:
         return IdProblem.WRONG_FIRST_DIGIT
     return None
+
+
+MAX_PUBLIC_NUMBER_LENGTH = 18
+
+
+def public_number(pk: int, base: int) -> str:
+    """A record's public number (request, visa…): `base + pk`, readable and never reused."""
+    return str(base + pk)
+
+
+def pk_from_public_number(number: str, base: int) -> int | None:
+    """The primary key behind a public number, or None for anything that cannot be one."""
+    number = normalize_digits(number or "")
+    if not number.isascii() or not number.isdigit() or len(number) > MAX_PUBLIC_NUMBER_LENGTH:
+        return None
+    pk = int(number) - base
+    return pk if pk > 0 else None

@@ -6,3 +6,8 @@ class FeesConfig(AppConfig):
     name = "muqeem.fees"
     label = "fees"
     verbose_name = _("Fees and payments")
+
+    def ready(self) -> None:
+        from muqeem.workflow.machine import INSTANT, ServiceType, register_transitions
+
+        register_transitions(ServiceType.FINE_PAYMENT, INSTANT)

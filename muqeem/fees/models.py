@@ -39,6 +39,11 @@ class FeeCode(models.TextChoices):
     EXPAT_LEVY = "expat_levy", _("Expat levy")
     DEPENDENTS_LEVY = "dependents_levy", _("Dependents levy")
     LATE_RENEWAL_FINE = "late_renewal_fine", _("Late renewal fine")
+    EXIT_REENTRY_VISA_FEE = "exit_reentry_visa_fee", _("Exit and re-entry visa fee")
+    VISA_EXTENSION_FEE = "visa_extension_fee", _("Visa extension fee")
+    UNUSED_VISA_FINE = "unused_visa_fine", _("Fine for an unused visa not cancelled")
+    FINAL_EXIT_FEE = "final_exit_fee", _("Final exit visa fee")
+    FINAL_EXIT_CANCEL_FEE = "final_exit_cancel_fee", _("Fee to cancel an expired final exit")
 
 
 class LedgerAccount(models.TextChoices):
@@ -127,3 +132,46 @@ class LedgerLine(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount_halalas}"
+
+
+class PenaltyStatus(models.TextChoices):
+    UNPAID = "unpaid", _("Unpaid")
+    PAID = "paid", _("Paid")
+    WAIVED = "waived", _("Waived")
+
+
+class Penalty(models.Model):
+    """A fine recorded against a resident (e.g. a visa that expired unused); it blocks services until
+    paid. `source_key` makes recording idempotent: one fine per cause, however often a job runs."""
+
+    establishment = models.ForeignKey(
+        "establishments.Establishment", on_delete=models.PROTECT, related_name="penalties"
+    )
+    resident = models.ForeignKey(
+        "residents.Resident", on_delete=models.PROTECT, related_name="penalties"
+    )
+    fee_code = models.CharField(_("fine"), max_length=32, choices=FeeCode.choices)
+    amount_halalas = models.BigIntegerField(_("amount (halalas)"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=PenaltyStatus.choices, default=PenaltyStatus.UNPAID
+    )
+    source_key = models.CharField(max_length=80, unique=True)
+    recorded_on = models.DateField(_("recorded on"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    paid_by_request = models.ForeignKey(
+        "workflow.ServiceRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("fine")
+        verbose_name_plural = _("fines")
+        indexes = [models.Index(fields=["resident", "status"], name="penalty_resident_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_halalas__gt=0), name="penalty_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fee_code} {self.amount_halalas} ({self.status})"

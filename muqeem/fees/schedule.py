@@ -88,6 +88,110 @@ KEYS: tuple[Key, ...] = (
         1,
         _("Days a passport must still be valid to renew an iqama"),
     ),
+    # Exit and re-entry visas
+    Key("visa.single_base_fee", Kind.MONEY, 20000, _("Single exit/re-entry visa fee, base period")),
+    Key("visa.single_base_months", Kind.INT, 2, _("Months covered by the single visa's base fee")),
+    Key("visa.single_extra_month_fee", Kind.MONEY, 10000, _("Single visa fee per extra month")),
+    Key(
+        "visa.multiple_base_fee",
+        Kind.MONEY,
+        50000,
+        _("Multiple exit/re-entry visa fee, base period"),
+    ),
+    Key(
+        "visa.multiple_base_months",
+        Kind.INT,
+        3,
+        _("Months covered by the multiple visa's base fee"),
+    ),
+    Key("visa.multiple_extra_month_fee", Kind.MONEY, 20000, _("Multiple visa fee per extra month")),
+    Key("visa.max_months", Kind.INT, 24, _("Longest exit/re-entry visa (months)")),
+    Key(
+        "visa.days_per_month",
+        Kind.INT,
+        30,
+        _("Days counted as one month when a visa is given in days"),
+    ),
+    Key(
+        "visa.min_passport_validity_days",
+        Kind.INT,
+        90,
+        _("Days a passport must still be valid to issue a visa"),
+    ),
+    Key(
+        "visa.travel_window_months",
+        Kind.INT,
+        3,
+        _("Months to travel on a visa whose duration is in months"),
+    ),
+    Key(
+        "visa.extension_grace_days",
+        Kind.INT,
+        60,
+        _("Days after a visa expired during which it can still be extended"),
+    ),
+    Key(
+        "visa.extension_abroad_multiplier",
+        Kind.INT,
+        1,
+        _("Multiplier of the extra-month fee when extending from abroad"),
+    ),
+    Key(
+        "visa.cancel_window_days",
+        Kind.INT,
+        90,
+        _("Days after issue during which an unused visa can be cancelled"),
+    ),
+    Key(
+        "visa.unused_fine",
+        Kind.MONEY,
+        100000,
+        _("Fine for a visa that expired unused and was not cancelled"),
+    ),
+    Key(
+        "visa.not_returned_after_months",
+        Kind.INT,
+        2,
+        _("Months after a visa expired before the resident counts as not returned"),
+    ),
+    # Final exit
+    Key("final_exit.fee", Kind.MONEY, 0, _("Final exit visa fee")),
+    Key(
+        "final_exit.leave_within_days",
+        Kind.INT,
+        60,
+        _("Days to leave the kingdom on a final exit visa"),
+    ),
+    Key(
+        "final_exit.cancel_window_days",
+        Kind.INT,
+        60,
+        _("Days after issue during which a final exit can be cancelled free"),
+    ),
+    Key(
+        "final_exit.expired_cancel_fee",
+        Kind.MONEY,
+        100000,
+        _("Fee to cancel a final exit that expired unused"),
+    ),
+    Key(
+        "final_exit.min_passport_validity_days",
+        Kind.INT,
+        60,
+        _("Days a passport must still be valid for a final exit"),
+    ),
+    Key(
+        "final_exit.fingerprint_min_age",
+        Kind.INT,
+        15,
+        _("Age from which a fingerprint is required for a final exit"),
+    ),
+    Key(
+        "final_exit.probation_days",
+        Kind.INT,
+        90,
+        _("Days after arrival during which a probation final exit is possible"),
+    ),
 )
 KEYS_BY_NAME: Mapping[str, Key] = {k.name: k for k in KEYS}
 

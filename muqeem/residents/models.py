@@ -120,6 +120,9 @@ class Resident(models.Model):
     )
     absent_from_work_reported = models.BooleanField(_("absent-from-work report"), default=False)
     work_permit_paid_until = models.DateField(_("work permit paid until"), null=True, blank=True)
+    registered_vehicles = models.PositiveSmallIntegerField(
+        _("vehicles registered in the resident's name"), default=0
+    )
 
     late_renewal_count = models.PositiveSmallIntegerField(_("late renewals so far"), default=0)
     # Bumped by every service that changes the resident; a quote is only honoured for the version it saw.
@@ -189,6 +192,9 @@ class Dependent(models.Model):
 
 class ResidentHistoryKind(models.TextChoices):
     IQAMA_RENEWED = "iqama_renewed", _("Iqama renewed")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    DEPARTED = "departed", _("Departed the kingdom")
+    ARRIVED = "arrived", _("Arrived in the kingdom")
     DATA_CORRECTED = "data_corrected", _("Data corrected")
 
 

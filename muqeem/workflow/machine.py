@@ -15,6 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 class ServiceType(models.TextChoices):
     IQAMA_RENEWAL = "iqama_renewal", _("Renew Iqama")
+    EXIT_REENTRY_ISSUE = "exit_reentry_issue", _("Issue exit and re-entry visa")
+    EXIT_REENTRY_EXTEND = "exit_reentry_extend", _("Extend exit and re-entry visa")
+    EXIT_REENTRY_CANCEL = "exit_reentry_cancel", _("Cancel exit and re-entry visa")
+    FINAL_EXIT_ISSUE = "final_exit_issue", _("Issue final exit visa")
+    FINAL_EXIT_CANCEL = "final_exit_cancel", _("Cancel final exit visa")
+    FINE_PAYMENT = "fine_payment", _("Pay a fine")
 
 
 class RequestStatus(models.TextChoices):
@@ -42,6 +48,10 @@ Table = Mapping[tuple[str, str], str]
 INITIAL_STATUS: Final = RequestStatus.SUBMITTED
 
 _TABLES: dict[str, Table] = {}
+
+
+# Most e-services complete in the transaction that submits them.
+INSTANT: Final[Table] = {(RequestStatus.SUBMITTED, RequestAction.COMPLETE): RequestStatus.COMPLETED}
 
 
 def register_transitions(service_type: str, table: Table) -> None:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from muqeem.core.ids import pk_from_public_number, public_number
 from muqeem.workflow.machine import RequestAction, RequestStatus, ServiceType
 
 REQUEST_NUMBER_BASE = 1_000_000_000
@@ -56,14 +57,11 @@ class ServiceRequest(models.Model):
     def number(self) -> str:
         """Request number (رقم الطلب): derived from the never-reused primary key, so it costs no
         extra write and cannot collide."""
-        return str(REQUEST_NUMBER_BASE + self.pk)
+        return public_number(self.pk, REQUEST_NUMBER_BASE)
 
     @staticmethod
     def pk_from_number(number: str) -> int | None:
-        if not number.isdigit() or len(number) > 18:
-            return None
-        pk = int(number) - REQUEST_NUMBER_BASE
-        return pk if pk > 0 else None
+        return pk_from_public_number(number, REQUEST_NUMBER_BASE)
 
 
 class RequestEvent(models.Model):

@@ -64,14 +64,33 @@ def rule_status_in(allowed: Sequence[str], labels: Mapping[str, Promise]) -> Rul
 
 
 def rule_passport_valid_for(min_days: int) -> Rule[HasFacts]:
-    """Passport valid today and for at least `min_days` more days."""
+    """Passport not expired, and valid for at least `min_days` more days."""
 
     def rule_passport_valid(s: HasFacts) -> Violation | None:
-        if (s.facts.passport_expiry - s.facts.today).days >= max(min_days, 1):
-            return None
-        return Violation(ErrorCode.PASSPORT_EXPIRED, {"expiry": s.facts.passport_expiry})
+        days_left = (s.facts.passport_expiry - s.facts.today).days
+        if days_left < 1:
+            return Violation(ErrorCode.PASSPORT_EXPIRED, {"expiry": s.facts.passport_expiry})
+        if days_left < min_days:
+            return Violation(
+                ErrorCode.PASSPORT_VALIDITY_TOO_SHORT,
+                {"days": min_days, "expiry": s.facts.passport_expiry},
+            )
+        return None
 
     return rule_passport_valid
+
+
+def rule_inside_kingdom(s: HasFacts) -> Violation | None:
+    if s.facts.inside_kingdom:
+        return None
+    return Violation(ErrorCode.RESIDENT_OUTSIDE_KINGDOM)
+
+
+def rule_iqama_valid(s: HasFacts) -> Violation | None:
+    expiry = s.facts.iqama_expiry
+    if expiry is not None and expiry >= s.facts.today:
+        return None
+    return Violation(ErrorCode.IQAMA_EXPIRED, {"expiry": expiry or s.facts.today})
 
 
 def rule_insurance_active(s: HasFacts) -> Violation | None:

@@ -32,6 +32,16 @@ def payload_fingerprint(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def establishment_lock_for(*, actor: User) -> Establishment:
+    """The actor's establishment row, locked: every money-moving transaction takes this lock first
+    (then the resident's), which serialises an establishment's balance and orders locks globally."""
+    from muqeem.establishments.models import Establishment
+
+    if actor.establishment_id is None:
+        raise DomainError(ErrorCode.NOT_FOUND)
+    return Establishment.objects.select_for_update().get(pk=actor.establishment_id)
+
+
 def service_request_find_replay(
     *, establishment: Establishment, idempotency_key: str, payload_hash: str
 ) -> ServiceRequest | None:

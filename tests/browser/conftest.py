@@ -117,13 +117,13 @@ def page(new_page: NewPage) -> Page:
 
 
 @pytest.fixture
-def screenshot() -> Callable[[Page, str], Path]:
+def screenshot() -> Callable[..., Path]:
     """`screenshot(page, "renew-ar")` saves var/screenshots/renew-ar.png (the folder is gitignored)."""
 
-    def take(page: Page, name: str) -> Path:
+    def take(page: Page, name: str, *, full_page: bool = True) -> Path:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOT_DIR / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     return take

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,10 +17,10 @@ from muqeem.eservices.iqama_renewal.services import (
     iqama_renewal_get,
 )
 from muqeem.fees.selectors import schedule_at
+from muqeem.workflow.machine import ServiceType
+from muqeem.workflow.quote_token import TokenInvalid, quote_token_issue, quote_token_read
 
-TOKEN_SALT = "muqeem.iqama_renewal.quote"  # noqa: S105 - a signing namespace, not a secret
-# A verified quote must be confirmed within this time, or verified again.
-TOKEN_MAX_AGE_SECONDS = 30 * 60
+SERVICE = ServiceType.IQAMA_RENEWAL
 
 
 def _periods() -> list[int]:
@@ -32,66 +30,65 @@ def _periods() -> list[int]:
 @eservices_required
 @require_http_methods(["GET", "POST"])
 def renew_view(request: HttpRequest) -> HttpResponse:
+    officer = current_officer(request)
     form = RenewalForm(request.POST or None, periods=_periods())
     context: dict[str, Any] = {"form": form}
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             check = iqama_renewal_check(
-                actor=current_officer(request),
+                actor=officer,
                 iqama_number=form.cleaned_data["iqama_number"],
                 period_months=form.cleaned_data["period_months"],
             )
         except DomainError as exc:
             context["error"] = exc
+            status = exc.http_status
         else:
             context["check"] = check
             if check.eligible:
-                context["token"] = signing.dumps(
-                    {
+                context["token"] = quote_token_issue(
+                    service=SERVICE,
+                    user_id=officer.pk,
+                    data={
                         "iqama": check.resident.iqama_number,
                         "months": check.snapshot.period_months,
                         "version": check.resident.version,
                         "total": check.quote.total_halalas,
-                        "key": uuid.uuid4().hex,
-                        "user": request.user.pk,
                     },
-                    salt=TOKEN_SALT,
                 )
-    status = 200
-    if "error" in context:
-        status = (
-            context["error"].http_status
-            if context["error"].code != ErrorCode.RESIDENT_NOT_FOUND
-            else 404
-        )
     return render(request, "iqama_renewal/renew.html", context, status=status)
 
 
 @eservices_required
 @require_POST
 def confirm_view(request: HttpRequest) -> HttpResponse:
+    officer = current_officer(request)
     try:
-        token = signing.loads(
-            request.POST.get("token", ""), salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE_SECONDS
+        data, idempotency_key = quote_token_read(
+            service=SERVICE, user_id=officer.pk, token=request.POST.get("token", "")
         )
-    except signing.BadSignature:
+    except TokenInvalid:
         error = DomainError(ErrorCode.QUOTE_CHANGED)
         form = RenewalForm(periods=_periods())
         return render(
-            request, "iqama_renewal/renew.html", {"form": form, "error": error}, status=409
+            request,
+            "iqama_renewal/renew.html",
+            {"form": form, "error": error},
+            status=error.http_status,
         )
     try:
         result = iqama_renew(
-            actor=current_officer(request),
-            iqama_number=token["iqama"],
-            period_months=int(token["months"]),
-            idempotency_key=f"web:{token['key']}",
-            expected_version=int(token["version"]),
-            expected_total_halalas=int(token["total"]),
+            actor=officer,
+            iqama_number=data["iqama"],
+            period_months=int(data["months"]),
+            idempotency_key=idempotency_key,
+            expected_version=int(data["version"]),
+            expected_total_halalas=int(data["total"]),
         )
     except DomainError as exc:
         form = RenewalForm(
-            initial={"iqama_number": token["iqama"], "period_months": token["months"]},
+            initial={"iqama_number": data["iqama"], "period_months": data["months"]},
             periods=_periods(),
         )
         return render(

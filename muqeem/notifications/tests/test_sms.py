@@ -28,7 +28,9 @@ def test_message_leaves_only_after_commit(settings, tmp_path, django_capture_on_
     assert SmsMessage.objects.get().status == SmsStatus.SENT
 
 
-def test_rolled_back_transaction_sends_nothing(settings, tmp_path, django_capture_on_commit_callbacks):
+def test_rolled_back_transaction_sends_nothing(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.SMS_FILE_PATH = tmp_path / "out.jsonl"
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
@@ -41,7 +43,9 @@ def test_rolled_back_transaction_sends_nothing(settings, tmp_path, django_captur
     assert _outbox(settings) == []
 
 
-def test_secret_is_redacted_in_the_outbox_but_delivered(settings, tmp_path, django_capture_on_commit_callbacks):
+def test_secret_is_redacted_in_the_outbox_but_delivered(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.SMS_FILE_PATH = tmp_path / "out.jsonl"
     with django_capture_on_commit_callbacks(execute=True):
         sms_send(to="966500000001", body="code 123456", secret="123456")
@@ -61,9 +65,11 @@ class _Gateway(BaseHTTPRequestHandler):
     received: list[dict] = []
     status = 200
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         length = int(self.headers["Content-Length"])
-        _Gateway.received.append({"auth": self.headers["Authorization"], "json": json.loads(self.rfile.read(length))})
+        _Gateway.received.append(
+            {"auth": self.headers["Authorization"], "json": json.loads(self.rfile.read(length))}
+        )
         self.send_response(_Gateway.status)
         self.end_headers()
 
@@ -89,12 +95,22 @@ def test_http_backend_posts_to_the_operator(settings, gateway, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         sms_send(to="966500000002", body="مرحبا")
     assert _Gateway.received == [
-        {"auth": "Bearer operator-token", "json": {"sender": "MUQEEM", "to": "966500000002", "text": "مرحبا", "reference": str(SmsMessage.objects.get().pk)}}
+        {
+            "auth": "Bearer operator-token",
+            "json": {
+                "sender": "MUQEEM",
+                "to": "966500000002",
+                "text": "مرحبا",
+                "reference": str(SmsMessage.objects.get().pk),
+            },
+        }
     ]
     assert SmsMessage.objects.get().status == SmsStatus.SENT
 
 
-def test_http_backend_failure_is_recorded_not_raised(settings, gateway, django_capture_on_commit_callbacks):
+def test_http_backend_failure_is_recorded_not_raised(
+    settings, gateway, django_capture_on_commit_callbacks
+):
     settings.SMS_BACKEND = "http"
     settings.SMS_HTTP_URL = f"http://127.0.0.1:{gateway.server_port}/send"
     _Gateway.status = 503
