@@ -99,7 +99,7 @@ MAKEMESSAGES_TIMEOUT = 120
 
 def _read_catalogue() -> Catalog:
     with PO.open("rb") as f:
-        return read_po(f, locale="ar")
+        return read_po(f)
 
 
 def _messages(catalog: Catalog) -> list[Message]:

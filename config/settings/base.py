@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "muqeem.documents",
     "muqeem.eservices.iqama_renewal",
     "muqeem.eservices.exit_reentry",
+    "muqeem.eservices.final_exit",
     "muqeem.web",
     "muqeem.demo",
 ]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 
 from muqeem.core.errors import DomainError, ErrorCode
-from muqeem.core.ids import iqama_number_problem, normalize_digits
+from muqeem.core.ids import BORDER_FIRST_DIGITS, ID_LENGTH, iqama_number_problem, normalize_digits
 from muqeem.residents.models import Resident
 
 if TYPE_CHECKING:
@@ -36,6 +36,30 @@ def access_resident_by_iqama_number(
     if for_update:
         qs = qs.select_for_update(of=("self",))
     resident = qs.filter(iqama_number=iqama_number).first()
+    if resident is None:
+        raise DomainError(ErrorCode.RESIDENT_NOT_FOUND)
+    return resident
+
+
+def parse_border_number(value: str) -> str:
+    number = normalize_digits(value or "")
+    if not (
+        number.isascii()
+        and number.isdigit()
+        and len(number) == ID_LENGTH
+        and number[0] in BORDER_FIRST_DIGITS
+    ):
+        raise DomainError(ErrorCode.BORDER_NUMBER_INVALID)
+    return number
+
+
+def access_resident_by_border_number(
+    *, actor: User, border_number: str, for_update: bool = False
+) -> Resident:
+    qs = resident_qs_for(actor=actor).select_related("nationality", "profession", "establishment")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    resident = qs.filter(border_number=border_number).first()
     if resident is None:
         raise DomainError(ErrorCode.RESIDENT_NOT_FOUND)
     return resident

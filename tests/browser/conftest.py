@@ -25,11 +25,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from conftest import fund
 from tests.factories import EstablishmentFactory, ResidentFactory, UserFactory
 
-# Playwright's sync API keeps an asyncio loop "running" in the test thread (in a greenlet), which
-# makes Django refuse ORM calls from that thread (SynchronousOnlyOperation). The browser tests are
-# synchronous code that merely shares the thread with that loop.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = REPO_ROOT / "var" / "screenshots"
 FAILURE_DIR = SCREENSHOT_DIR / "failures"
@@ -59,6 +55,12 @@ def browser() -> Iterator[Browser]:
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail("Debian's chromium is not installed (scripts/ensure-chromium installs it).")
+    # Playwright's sync API keeps an asyncio loop "running" in the test thread (in a greenlet) from
+    # start() to stop(), and Django then refuses ORM calls from that thread
+    # (SynchronousOnlyOperation). The tests are synchronous code that merely shares the thread with
+    # that loop, so the check is switched off for exactly as long as Playwright runs.
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(
@@ -68,6 +70,10 @@ def browser() -> Iterator[Browser]:
         chromium.close()
     finally:
         playwright.stop()
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
