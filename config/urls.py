@@ -6,6 +6,8 @@ urlpatterns = [
     path("accounts/", include("muqeem.accounts.urls")),
     path("eservices/iqama-renewal/", include("muqeem.eservices.iqama_renewal.urls")),
     path("verify/", include("muqeem.documents.urls")),
+    path("authority/border/", include("muqeem.border.urls")),
+    path("api/border/v1/", include("muqeem.border.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

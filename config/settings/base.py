@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "bootstrap",
     "django_htmx",
+    "rest_framework",
     "axes",
     "django_tasks",
     "django_tasks_db",
@@ -60,6 +61,8 @@ INSTALLED_APPS = [
     "muqeem.eservices.iqama_renewal",
     "muqeem.eservices.exit_reentry",
     "muqeem.eservices.final_exit",
+    "muqeem.integrations",
+    "muqeem.border",
     "muqeem.web",
     "muqeem.demo",
 ]
@@ -176,6 +179,16 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default"],
     }
+}
+
+# --- REST API -----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "muqeem.core.api.exception_handler.api_exception_handler",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": None,
 }
 
 # --- Internationalisation ---------------------------------------------------------------------

@@ -56,3 +56,20 @@ def current_officer(request: HttpRequest) -> User:
     if user.establishment_id is None:
         raise Http404
     return user
+
+
+def staff_required(view: View) -> View:
+    """Authority staff only (no establishment); anyone else gets the same 404 as a missing page."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if (
+            not getattr(user, "is_staff", False)
+            or getattr(user, "establishment_id", None) is not None
+        ):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -54,9 +54,7 @@ def verify_view(request: HttpRequest, token: str) -> HttpResponse:
             {"title": _("Too many requests"), "messages_bilingual": _bilingual(TOO_MANY)},
             status=429,
         )
-        response["Retry-After"] = str(
-            int(getattr(settings, "DOCUMENTS_VERIFY_RATE_PERIOD_SECONDS", 60))
-        )
+        response["Retry-After"] = str(period)
         return _private(response)
 
     actor = cast(User, request.user) if request.user.is_authenticated else None

@@ -151,3 +151,26 @@ def test_rendering_never_opens_a_network_connection(monkeypatch: Any) -> None:
     pdf = render_pdf("ignored.html", {}, language="ar")
     assert pdf.startswith(b"%PDF")
     assert not [u for u in opened if str(u).startswith(("http:", "https:"))]
+
+
+def test_every_page_of_a_long_document_carries_the_code_and_the_page_number() -> None:
+    url = verification_url(None, verification_token_for(kind=TEST_KIND, object_id=43))
+    pdf = render_pdf(
+        "documents_test/long.html",
+        {"rows": [f"{NAME_AR} {i}" for i in range(80)], "verification_url": url},
+        language="ar",
+    )
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    pages = len(reader.pages)
+    assert pages > 1
+    document = pdfium.PdfDocument(pdf)
+    try:
+        for index in range(pages):
+            page = document[index]
+            image = page.render(scale=3).to_pil()
+            page.close()
+            assert [b.text for b in zxingcpp.read_barcodes(image)] == [url]
+            # Left-to-right page numbers even on a right-to-left page.
+            assert f"{index + 1} / {pages}" in reader.pages[index].extract_text()
+    finally:
+        document.close()

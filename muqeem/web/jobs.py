@@ -1,0 +1,17 @@
+"""The daily job: everything that happens because a day has passed. Each part is idempotent and
+depends only on the records and the date, so it is safe to run twice, late, or after a gap."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from muqeem.eservices.exit_reentry.services import visas_daily_run
+from muqeem.eservices.final_exit.services import final_exits_daily_run
+
+
+def daily_jobs_run(*, on: date) -> dict[str, Any]:
+    visas = visas_daily_run(on=on)
+    final_exits = final_exits_daily_run(on=on)
+    return {"date": on.isoformat(), "visas": asdict(visas), "final_exits_expired": final_exits}
