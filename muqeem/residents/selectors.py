@@ -63,3 +63,22 @@ def access_resident_by_border_number(
     if resident is None:
         raise DomainError(ErrorCode.RESIDENT_NOT_FOUND)
     return resident
+
+
+def resident_file(*, resident: Resident) -> dict[str, object]:
+    """Everything the resident's file page shows, in a fixed number of queries."""
+    from muqeem.eservices.exit_reentry.models import Visa
+    from muqeem.eservices.final_exit.models import FinalExit
+    from muqeem.fees.models import Penalty
+
+    return {
+        "resident": resident,
+        "dependents": list(resident.dependents.all()),
+        "visas": list(
+            Visa.objects.filter(resident=resident).select_related("unused_fine").order_by("-pk")
+        ),
+        "final_exits": list(FinalExit.objects.filter(resident=resident).order_by("-pk")),
+        "fines": list(Penalty.objects.filter(resident=resident).order_by("-pk")),
+        "history": list(resident.history.all()[:50]),
+        "crossings": list(resident.crossings.select_related("visa", "final_exit").all()[:20]),
+    }

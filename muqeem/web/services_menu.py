@@ -14,4 +14,9 @@ class MenuEntry:
     url_name: str
 
 
-ESERVICES_MENU: tuple[MenuEntry, ...] = (MenuEntry(_("Renew Iqama"), "iqama_renewal:renew"),)
+ESERVICES_MENU: tuple[MenuEntry, ...] = (
+    MenuEntry(_("Renew Iqama"), "iqama_renewal:renew"),
+    MenuEntry(_("Exit and re-entry visa"), "exit_reentry:issue"),
+    MenuEntry(_("Final exit"), "final_exit:issue"),
+    MenuEntry(_("Final exit during probation"), "final_exit:probation"),
+)

@@ -16,3 +16,9 @@ class ExitReentryConfig(AppConfig):
             ServiceType.EXIT_REENTRY_CANCEL,
         ):
             register_transitions(service, INSTANT)
+
+        from muqeem.documents.registry import register_verifiable
+
+        from .providers import VISA_DOCUMENT_KIND, visa_projection
+
+        register_verifiable(VISA_DOCUMENT_KIND, visa_projection)

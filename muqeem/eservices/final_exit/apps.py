@@ -12,3 +12,9 @@ class FinalExitConfig(AppConfig):
 
         register_transitions(ServiceType.FINAL_EXIT_ISSUE, INSTANT)
         register_transitions(ServiceType.FINAL_EXIT_CANCEL, INSTANT)
+
+        from muqeem.documents.registry import register_verifiable
+
+        from .providers import FINAL_EXIT_DOCUMENT_KIND, final_exit_projection
+
+        register_verifiable(FINAL_EXIT_DOCUMENT_KIND, final_exit_projection)
