@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,7 +25,10 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def display_name(self) -> str:
-        return self.full_name_ar or self.get_full_name() or self.username
+        english = self.get_full_name()
+        if (get_language() or "ar").startswith("ar"):
+            return self.full_name_ar or english or self.username
+        return english or self.full_name_ar or self.username
 
 
 class SecurityCodePurpose(models.TextChoices):

@@ -26,6 +26,12 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self) -> str:
+        user = self.request.user
+        if getattr(user, "is_staff", False) and getattr(user, "establishment_id", None) is None:
+            return reverse("border:crossings")
+        return super().get_default_redirect_url()
+
 
 class LogoutView(auth_views.LogoutView):
     http_method_names = ["post", "options"]

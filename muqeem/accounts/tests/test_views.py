@@ -106,3 +106,11 @@ def test_staff_without_establishment_get_404_in_the_portal(client, django_user_m
     staff = django_user_model.objects.create_user("staff1", password=TEST_PASSWORD, is_staff=True)
     client.force_login(staff)
     assert client.get(reverse("web:home")).status_code == 404
+
+
+def test_an_english_browser_still_gets_arabic_until_the_switch_is_used(client):
+    page = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert b'lang="ar" dir="rtl"' in page.content
+    client.cookies["muqeem_language"] = "en"
+    page = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="ar")
+    assert b'lang="en" dir="ltr"' in page.content

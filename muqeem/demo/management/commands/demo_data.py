@@ -12,8 +12,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from muqeem.accounts.models import User
+from muqeem.border.models import Direction
+from muqeem.border.services import border_crossing_record
 from muqeem.core.dates import add_months, today
 from muqeem.core.ids import make_iqama_number
+from muqeem.eservices.exit_reentry.models import DurationUnit, VisaType
+from muqeem.eservices.exit_reentry.services import VisaTerms, visa_issue
 from muqeem.establishments.models import Establishment
 from muqeem.fees.services import ledger_post_payment
 from muqeem.residents.models import (
@@ -113,9 +117,13 @@ class Command(BaseCommand):
     help = "Create the demo establishments, users and residents (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.travellers: list[tuple[User, Resident]] = []
         with transaction.atomic():
             created = [self._establishment(spec) for spec in ESTABLISHMENTS]
             self._staff()
+        # Residents shown abroad travel the real way: a visa issued, then a departure recorded.
+        for officer, resident in self.travellers:
+            self._send_abroad(officer, resident)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
@@ -148,19 +156,29 @@ class Command(BaseCommand):
             idempotency_key=f"demo-opening-balance:{spec.moi}",
             memo="Demo opening balance",
         )
-        self._user(spec.main_user, est, main=True, first="Main user")
-        self._user(spec.officer, est, main=False, first="Officer")
+        self._user(spec.main_user, est, main=True, first="Main user", name_ar="المستخدم الرئيسي")
+        self._user(
+            spec.officer, est, main=False, first="GR officer", name_ar="مسؤول العلاقات الحكومية"
+        )
         rng = random.Random(int(spec.moi))  # noqa: S311 - reproducible demo data, not security
+        self._probation_workers(est, spec)
         nationalities = list(Nationality.objects.order_by("code"))
         professions = list(Profession.objects.filter(is_generic=False).order_by("code"))
         for index in range(spec.residents):
             self._resident(est, spec, index, rng, nationalities, professions)
         return est
 
-    def _user(self, username: str, est: Establishment | None, *, main: bool, first: str) -> None:
+    def _user(
+        self, username: str, est: Establishment | None, *, main: bool, first: str, name_ar: str
+    ) -> None:
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"establishment": est, "is_main_user": main, "first_name": first},
+            defaults={
+                "establishment": est,
+                "is_main_user": main,
+                "first_name": first,
+                "full_name_ar": name_ar,
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)
@@ -169,7 +187,12 @@ class Command(BaseCommand):
     def _staff(self) -> None:
         user, created = User.objects.get_or_create(
             username="authority.admin",
-            defaults={"is_staff": True, "is_superuser": True, "first_name": "Authority"},
+            defaults={
+                "is_staff": True,
+                "is_superuser": True,
+                "first_name": "Authority",
+                "full_name_ar": "موظف الجوازات",
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)
@@ -208,8 +231,6 @@ class Command(BaseCommand):
             fields.update(insurance_active=False, insurance_expiry_date=on - timedelta(days=20))
         elif situation == "no_fingerprint":
             fields["fingerprint_registered"] = False
-        elif situation == "abroad":
-            fields.update(inside_kingdom=False, status=ResidentStatus.OUTSIDE_KINGDOM)
         elif situation == "passport_expired":
             fields["passport_expiry_date"] = on - timedelta(days=5)
         elif situation == "absent":
@@ -241,6 +262,8 @@ class Command(BaseCommand):
             arrival_date=on - timedelta(days=rng.randint(400, 3000)),
             **fields,
         )
+        if situation == "abroad":
+            self.travellers.append((User.objects.get(username=spec.officer), resident))
         if situation == "with_dependents":
             for n, relation in enumerate((DependentRelation.SPOUSE, DependentRelation.SON)):
                 Dependent.objects.create(
@@ -251,3 +274,41 @@ class Command(BaseCommand):
                     date_of_birth=date(on.year - (30 if n == 0 else 8), 6, 15),
                     iqama_number=make_iqama_number(spec.serial_base + 5_000_000 + index * 2 + n),
                 )
+
+    def _send_abroad(self, officer: User, resident: Resident) -> None:
+        result = visa_issue(
+            actor=officer,
+            iqama_number=resident.iqama_number or "",
+            terms=VisaTerms(VisaType.MULTIPLE, DurationUnit.MONTHS, 3),
+            idempotency_key=f"demo-visa:{resident.pk}",
+        )
+        border_crossing_record(
+            iqama_number=resident.iqama_number or "",
+            direction=Direction.DEPARTURE,
+            on=result.visa.issued_on,
+            port="King Khalid International Airport",
+            external_id=f"demo-departure:{resident.pk}",
+        )
+
+    def _probation_workers(self, est: Establishment, spec: DemoEstablishment) -> None:
+        """New arrivals still on a border number, for the final exit during probation."""
+        on = today()
+        for n, days_ago in enumerate((20, 75)):
+            border = f"3{spec.serial_base // 10 + n:09d}"
+            Resident.objects.get_or_create(
+                border_number=border,
+                defaults={
+                    "establishment": est,
+                    "name_ar": ("سانجاي كومار", "جوزيه سانتوس")[n],
+                    "name_en": ("Sanjay Kumar", "Jose Santos")[n],
+                    "gender": Gender.MALE,
+                    "date_of_birth": date(on.year - 28, 3, 10),
+                    "nationality": Nationality.objects.get(code=("IND", "PHL")[n]),
+                    "profession": Profession.objects.get(code="931301"),
+                    "arrival_date": on - timedelta(days=days_ago),
+                    "passport_number": f"N{4_000_000 + spec.serial_base // 1_000_000 + n}",
+                    "passport_issue_date": on - timedelta(days=300),
+                    "passport_expiry_date": on + timedelta(days=1500),
+                    "insurance_expiry_date": on + timedelta(days=300),
+                },
+            )
