@@ -26,14 +26,19 @@ def planned_dates(
     return_before: date | None,
     issued_on: date,
     travel_window_months: int,
+    iqama_expiry: date | None = None,
 ) -> PlannedDates:
-    """Days and return-before dates count from issue; a duration in months counts from the travel
-    date, and the visa must be used within the travel window."""
+    """Days and return-before dates count from issue. A duration in months counts from the travel
+    date, and the visa must be used within the travel window; the window closes early enough that
+    a stay starting on its last day still ends within the iqama, so the resident can never be due
+    back after the iqama expires."""
     if unit == DurationUnit.MONTHS:
         months = int(value or 0)
         travel_by = add_months(issued_on, travel_window_months)
+        if iqama_expiry is not None:
+            travel_by = max(min(travel_by, add_months(iqama_expiry, -months)), issued_on)
         return PlannedDates(
-            travel_by=travel_by, expires_on=None, latest_return=add_months(issued_on, months)
+            travel_by=travel_by, expires_on=None, latest_return=add_months(travel_by, months)
         )
     if unit == DurationUnit.DAYS:
         expires = issued_on + timedelta(days=int(value or 0))

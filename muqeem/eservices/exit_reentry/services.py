@@ -168,6 +168,7 @@ def _assess_issue(
         return_before=terms.return_before,
         issued_on=on,
         travel_window_months=schedule.int("visa.travel_window_months"),
+        iqama_expiry=resident.iqama_expiry_date,
     )
     months = months_for(
         unit=terms.unit,

@@ -55,6 +55,7 @@ def _labels() -> dict[str, Promise]:
 def issue_rules() -> list[Rule[IssueSnapshot]]:
     return [
         common.rule_status_in([ResidentStatus.ACTIVE], _labels()),
+        common.rule_not_reported_absent,
         common.rule_inside_kingdom,
         common.rule_iqama_valid,
         rule_passport_valid,

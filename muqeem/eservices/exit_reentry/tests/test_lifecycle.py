@@ -131,14 +131,6 @@ def test_latest_return_of_a_visa_counted_from_issue_is_its_expiry(
     assert planned(unit, value, return_before).latest_return == latest_return
 
 
-MONTHS_LATEST_RETURN_BUG = (
-    "bug: lifecycle.planned_dates gives a months visa latest_return = issue + months, but the "
-    "stay counts from the travel date, which may be as late as travel_by (issue + 3 months), "
-    "so the resident can be due back up to 3 months after the date the iqama-coverage rule checks"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=MONTHS_LATEST_RETURN_BUG)
 @pytest.mark.parametrize(
     ("value", "issued_on", "latest_return"),
     [
@@ -154,7 +146,6 @@ def test_latest_return_of_a_months_visa_is_the_expiry_if_used_on_the_last_travel
     assert planned(MONTHS, value, issued_on=issued_on).latest_return == latest_return
 
 
-@pytest.mark.xfail(strict=True, reason=MONTHS_LATEST_RETURN_BUG)
 @given(
     st.dates(min_value=date(2020, 1, 1), max_value=date(2040, 1, 1)),
     st.integers(min_value=1, max_value=24),

@@ -295,3 +295,18 @@ def test_other_establishment_cannot_see_or_touch_the_visa(hr_officer, other_offi
             with pytest.raises(DomainError) as exc:
                 call()
             assert exc.value.code == ErrorCode.VISA_NOT_FOUND
+
+
+def test_months_visa_travel_window_closes_so_the_stay_fits_in_the_iqama(hr_officer, establishment):
+    with at(START):
+        r = ResidentFactory(establishment=establishment, iqama_expiry_date=date(2026, 7, 15))
+        visa = issue(hr_officer, r, SINGLE_2M).visa
+    assert visa.travel_by == date(2026, 5, 15)  # not 1 June: leaving then would overrun the iqama
+    with at(date(2026, 5, 15)):
+        cross(r, "departure", date(2026, 5, 15), "late-departure")
+    visa.refresh_from_db()
+    assert visa.expires_on == date(2026, 7, 15)
+    with at(START), pytest.raises(EligibilityError) as exc:
+        ResidentFactory(establishment=establishment, iqama_expiry_date=date(2026, 4, 15))
+        issue(hr_officer, ResidentFactory._meta.model.objects.latest("pk"), SINGLE_2M, key="short")
+    assert [v.code for v in exc.value.violations] == [ErrorCode.IQAMA_DOES_NOT_COVER_VISA]

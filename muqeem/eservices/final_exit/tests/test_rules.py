@@ -89,6 +89,7 @@ ISSUE_OK = IssueSnapshot(
 
 ISSUE_ORDER = [
     ErrorCode.RESIDENT_STATUS_BLOCKS_SERVICE,
+    ErrorCode.ABSENT_FROM_WORK_REPORTED,
     ErrorCode.RESIDENT_OUTSIDE_KINGDOM,
     ErrorCode.IQAMA_EXPIRED,
     ErrorCode.PASSPORT_EXPIRED,
@@ -130,6 +131,7 @@ ISSUE_FAILING = [
         (f"status {status}", {"status": status}, ErrorCode.RESIDENT_STATUS_BLOCKS_SERVICE)
         for status in blocking_statuses(ResidentStatus.ACTIVE)
     ],
+    ("absent-from-work report", {"absent_reported": True}, ErrorCode.ABSENT_FROM_WORK_REPORTED),
     ("outside the kingdom", {"inside_kingdom": False}, ErrorCode.RESIDENT_OUTSIDE_KINGDOM),
     # Iqama
     ("iqama expired yesterday", {"iqama_expiry": YESTERDAY}, ErrorCode.IQAMA_EXPIRED),
@@ -199,6 +201,7 @@ def test_a_final_exit_failing_every_condition_gets_every_code_in_rule_order():
     s = changed(
         ISSUE_OK,
         status=ResidentStatus.DECEASED,
+        absent_reported=True,
         inside_kingdom=False,
         iqama_expiry=None,
         passport_expiry=YESTERDAY,
@@ -213,6 +216,7 @@ def test_a_final_exit_failing_every_condition_gets_every_code_in_rule_order():
 
 ISSUE_BREAKERS = {
     ErrorCode.RESIDENT_STATUS_BLOCKS_SERVICE: {"status": ResidentStatus.ABSENT_FROM_WORK},
+    ErrorCode.ABSENT_FROM_WORK_REPORTED: {"absent_reported": True},
     ErrorCode.RESIDENT_OUTSIDE_KINGDOM: {"inside_kingdom": False},
     ErrorCode.IQAMA_EXPIRED: {"iqama_expiry": date(2026, 2, 1)},
     ErrorCode.PASSPORT_EXPIRED: {"passport_expiry": date(2026, 2, 1)},
@@ -241,14 +245,6 @@ def test_a_missing_fingerprint_blocks_exactly_from_the_minimum_age(age, min_age)
     assert blocked is (age >= min_age)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: final_exit.rules.issue_rules checks only the resident's status, not the "
-        "absent-from-work report (facts.absent_reported) that iqama renewal checks; DOMAIN.md: "
-        "'not deceased or absent'"
-    ),
-)
 def test_an_absent_from_work_report_blocks_a_final_exit():
     s = changed(ISSUE_OK, absent_reported=True)
     assert codes(issue_rules(), s) == [ErrorCode.ABSENT_FROM_WORK_REPORTED]
