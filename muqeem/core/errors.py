@@ -80,6 +80,29 @@ class ErrorCode(StrEnum):
     NO_VALID_REENTRY_VISA = "NO_VALID_REENTRY_VISA"
     RESIDENT_ALREADY_INSIDE = "RESIDENT_ALREADY_INSIDE"
     CREDENTIAL_INVALID = "CREDENTIAL_INVALID"
+    # Iqama issuance
+    IQAMA_ALREADY_ISSUED = "IQAMA_ALREADY_ISSUED"
+    MEDICAL_EXAM_NOT_PASSED = "MEDICAL_EXAM_NOT_PASSED"
+    # Profession change
+    PROFESSION_NOT_FOUND = "PROFESSION_NOT_FOUND"
+    PROFESSION_UNCHANGED = "PROFESSION_UNCHANGED"
+    TRANSFER_PENDING = "TRANSFER_PENDING"
+    # Transfer of services
+    SPONSOR_MISMATCH = "SPONSOR_MISMATCH"
+    TRANSFER_TO_SAME_ESTABLISHMENT = "TRANSFER_TO_SAME_ESTABLISHMENT"
+    TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"
+    TRANSFER_NOT_PENDING = "TRANSFER_NOT_PENDING"
+    WORKER_CONSENT_REQUIRED = "WORKER_CONSENT_REQUIRED"
+    REASON_REQUIRED = "REASON_REQUIRED"
+    # Passport update
+    PASSPORT_NUMBER_UNCHANGED = "PASSPORT_NUMBER_UNCHANGED"
+    PASSPORT_DATES_INVALID = "PASSPORT_DATES_INVALID"
+    PASSPORT_NUMBER_INVALID = "PASSPORT_NUMBER_INVALID"
+    # Wasel delivery
+    NATIONAL_ADDRESS_INVALID = "NATIONAL_ADDRESS_INVALID"
+    DELIVERY_NOT_FOUND = "DELIVERY_NOT_FOUND"
+    DELIVERY_STATUS_NOT_ALLOWED = "DELIVERY_STATUS_NOT_ALLOWED"
+    DELIVERY_ALREADY_OPEN = "DELIVERY_ALREADY_OPEN"
 
 
 @dataclass(frozen=True)
@@ -273,6 +296,66 @@ CATALOGUE: Mapping[ErrorCode, Message] = {
     ),
     ErrorCode.CREDENTIAL_INVALID: Message(
         _("The credential is missing, invalid or revoked."), http_status=401
+    ),
+    ErrorCode.IQAMA_ALREADY_ISSUED: Message(
+        _("An iqama was already issued for this border number."),
+        hint=_("Use the iqama number for the resident's services."),
+    ),
+    ErrorCode.MEDICAL_EXAM_NOT_PASSED: Message(
+        _("The resident has not passed the medical examination."),
+        hint=_("The resident must pass the medical examination at an approved medical centre."),
+    ),
+    ErrorCode.PROFESSION_NOT_FOUND: Message(_("The profession is not in the profession list.")),
+    ErrorCode.PROFESSION_UNCHANGED: Message(
+        _("The new profession is the same as the current one.")
+    ),
+    ErrorCode.TRANSFER_PENDING: Message(
+        _("A transfer of services request for the resident is pending."),
+        hint=_("Wait for the answer to the transfer request, or withdraw it."),
+    ),
+    ErrorCode.SPONSOR_MISMATCH: Message(
+        _("The resident is not sponsored by the establishment number given."),
+        hint=_("Check the current sponsor's establishment number with the worker."),
+    ),
+    ErrorCode.TRANSFER_TO_SAME_ESTABLISHMENT: Message(
+        _("The resident is already sponsored by your establishment.")
+    ),
+    ErrorCode.TRANSFER_NOT_FOUND: Message(
+        _("No such transfer of services request."), http_status=404
+    ),
+    ErrorCode.TRANSFER_NOT_PENDING: Message(
+        _("The transfer request was already answered or has expired."), http_status=409
+    ),
+    ErrorCode.WORKER_CONSENT_REQUIRED: Message(
+        _("The worker has not yet consented to the transfer."),
+        hint=_("The worker must enter the code sent to the worker's mobile."),
+    ),
+    ErrorCode.REASON_REQUIRED: Message(_("Enter the reason.")),
+    ErrorCode.PASSPORT_NUMBER_UNCHANGED: Message(
+        _("The new passport number is the same as the current one.")
+    ),
+    ErrorCode.PASSPORT_DATES_INVALID: Message(
+        _(
+            "The passport's issue date must be before its expiry date, and the expiry date in the future."
+        )
+    ),
+    ErrorCode.PASSPORT_NUMBER_INVALID: Message(
+        _("The passport number must be 5 to 20 Latin letters and digits.")
+    ),
+    ErrorCode.NATIONAL_ADDRESS_INVALID: Message(
+        _(
+            "The national address is incomplete: a 4-digit building number, street, district, city, "
+            "a 5-digit postal code and a 4-digit additional number are needed."
+        ),
+        hint=_("Update the establishment's national address."),
+    ),
+    ErrorCode.DELIVERY_NOT_FOUND: Message(_("No such delivery order."), http_status=404),
+    ErrorCode.DELIVERY_STATUS_NOT_ALLOWED: Message(
+        _("A delivery cannot move from {current} to {requested}."), http_status=409
+    ),
+    ErrorCode.DELIVERY_ALREADY_OPEN: Message(
+        _("A delivery order for this resident's card is already in progress ({tracking})."),
+        http_status=409,
     ),
 }
 

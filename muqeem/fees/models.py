@@ -44,6 +44,11 @@ class FeeCode(models.TextChoices):
     UNUSED_VISA_FINE = "unused_visa_fine", _("Fine for an unused visa not cancelled")
     FINAL_EXIT_FEE = "final_exit_fee", _("Final exit visa fee")
     FINAL_EXIT_CANCEL_FEE = "final_exit_cancel_fee", _("Fee to cancel an expired final exit")
+    IQAMA_ISSUANCE_LATE_FINE = "iqama_issuance_late_fine", _("Late iqama issuance fine")
+    PROFESSION_CHANGE_FEE = "profession_change_fee", _("Profession change fee")
+    SERVICE_TRANSFER_FEE = "service_transfer_fee", _("Transfer of services fee")
+    WASEL_DELIVERY_FEE = "wasel_delivery_fee", _("Wasel delivery fee")
+    CARD_REPLACEMENT_FEE = "card_replacement_fee", _("Iqama card replacement fee")
 
 
 class LedgerAccount(models.TextChoices):

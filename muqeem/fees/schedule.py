@@ -192,6 +192,57 @@ KEYS: tuple[Key, ...] = (
         90,
         _("Days after arrival during which a probation final exit is possible"),
     ),
+    # Iqama issuance
+    Key(
+        "issuance.window_days",
+        Kind.INT,
+        90,
+        _("Days after arrival to issue the first iqama without a fine"),
+    ),
+    Key("issuance.late_fine", Kind.MONEY, 50000, _("Fine for issuing the first iqama late")),
+    Key("issuance.period_months", Kind.INT, 12, _("Months of validity of a first iqama")),
+    Key(
+        "issuance.min_passport_validity_days",
+        Kind.INT,
+        90,
+        _("Days a passport must still be valid to issue an iqama"),
+    ),
+    # Profession change
+    Key("profession.change_fee", Kind.MONEY, 200000, _("Profession change fee")),
+    Key(
+        "profession.free_corrections",
+        Kind.INT,
+        1,
+        _("Free corrections away from a generic title per resident"),
+    ),
+    # Transfer of services
+    Key(
+        "transfer.fees",
+        Kind.MONEY_LIST,
+        [200000, 400000, 600000],
+        _("Transfer fee for the 1st, 2nd, 3rd and later transfer"),
+    ),
+    Key(
+        "transfer.expiry_days",
+        Kind.INT,
+        10,
+        _("Days the current sponsor has to answer a transfer request"),
+    ),
+    Key(
+        "transfer.worker_consent_required",
+        Kind.BOOL,
+        False,
+        _("The worker must consent to a transfer with a code sent to the worker's mobile"),
+    ),
+    # Wasel delivery
+    Key("wasel.delivery_fee", Kind.MONEY, 3000, _("Wasel delivery fee (postage)")),
+    Key(
+        "wasel.lost_card_fees",
+        Kind.MONEY_LIST,
+        [100000, 200000, 300000],
+        _("Replacement fee for the 1st, 2nd, 3rd and later lost card"),
+    ),
+    Key("wasel.damaged_card_fee", Kind.MONEY, 50000, _("Replacement fee for a damaged card")),
 )
 KEYS_BY_NAME: Mapping[str, Key] = {k.name: k for k in KEYS}
 

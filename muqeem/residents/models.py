@@ -123,6 +123,11 @@ class Resident(models.Model):
     registered_vehicles = models.PositiveSmallIntegerField(
         _("vehicles registered in the resident's name"), default=0
     )
+    medical_exam_passed = models.BooleanField(_("medical examination passed"), default=True)
+    profession_corrections_used = models.PositiveSmallIntegerField(
+        _("free profession corrections used"), default=0
+    )
+    transfer_count = models.PositiveSmallIntegerField(_("transfers of services so far"), default=0)
 
     late_renewal_count = models.PositiveSmallIntegerField(_("late renewals so far"), default=0)
     # Bumped by every service that changes the resident; a quote is only honoured for the version it saw.
@@ -193,6 +198,12 @@ class Dependent(models.Model):
 class ResidentHistoryKind(models.TextChoices):
     IQAMA_RENEWED = "iqama_renewed", _("Iqama renewed")
     STATUS_CHANGED = "status_changed", _("Status changed")
+    IQAMA_ISSUED = "iqama_issued", _("Iqama issued")
+    PROFESSION_CHANGED = "profession_changed", _("Profession changed")
+    PASSPORT_UPDATED = "passport_updated", _("Passport information updated")
+    TRANSFERRED_OUT = "transferred_out", _("Transferred to another establishment")
+    TRANSFERRED_IN = "transferred_in", _("Transferred from another establishment")
+    CARD_ORDERED = "card_ordered", _("Iqama card ordered by Wasel")
     DEPARTED = "departed", _("Departed the kingdom")
     ARRIVED = "arrived", _("Arrived in the kingdom")
     DATA_CORRECTED = "data_corrected", _("Data corrected")
@@ -219,3 +230,26 @@ class ResidentHistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for resident {self.resident_id}"
+
+
+class PassportRecord(models.Model):
+    """A passport the resident held before the current one (the current one is on the resident)."""
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="previous_passports"
+    )
+    passport_number = models.CharField(_("passport number"), max_length=20)
+    issue_date = models.DateField(_("passport issue date"))
+    expiry_date = models.DateField(_("passport expiry date"))
+    replaced_at = models.DateTimeField(_("replaced at"))
+    service_request = models.ForeignKey(
+        "workflow.ServiceRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("previous passport")
+        verbose_name_plural = _("previous passports")
+        ordering = ["-replaced_at"]
+
+    def __str__(self) -> str:
+        return self.passport_number

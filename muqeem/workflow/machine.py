@@ -21,6 +21,11 @@ class ServiceType(models.TextChoices):
     FINAL_EXIT_ISSUE = "final_exit_issue", _("Issue final exit visa")
     FINAL_EXIT_CANCEL = "final_exit_cancel", _("Cancel final exit visa")
     FINE_PAYMENT = "fine_payment", _("Pay a fine")
+    IQAMA_ISSUANCE = "iqama_issuance", _("Issue iqama")
+    PROFESSION_CHANGE = "profession_change", _("Profession change")
+    SERVICE_TRANSFER = "service_transfer", _("Transfer of services")
+    PASSPORT_UPDATE = "passport_update", _("Passport information update")
+    CARD_DELIVERY = "card_delivery", _("Wasel delivery")
 
 
 class RequestStatus(models.TextChoices):

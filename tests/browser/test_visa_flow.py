@@ -12,7 +12,8 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -146,67 +147,79 @@ def pdf_page_image(pdf: bytes, scale: float = 3) -> Any:
 # --- 1. The Arabic visa flow --------------------------------------------------------------------
 
 
-def test_arabic_visa_is_issued_printed_verified_and_cancelled(
-    new_page: NewPage,
-    live_server: Any,
-    settings: Any,
-    hr_officer: Any,
-    resident: Any,
-    screenshot: Screenshot,
-) -> None:
-    # The QR code carries PUBLIC_BASE_URL + /verify/<token>/: here, this test's live server.
-    settings.PUBLIC_BASE_URL = live_server.url
-    page = new_page()
-    establishment = hr_officer.establishment
-    balance_before = establishment.balance_halalas
-    issued_on = today()
-    return_by = issued_on + timedelta(days=30)
-    expected_fee = visa_issue_quote(
-        schedule_at(issued_on), visa_type="single", months=1
-    ).total_halalas
+@dataclass
+class VisaWalk:
+    """One run of the Arabic visa flow: the persona and what the pages showed."""
 
-    # Login in Arabic (right to left), E-Services → تأشيرة خروج وعودة, the security code.
+    page: Page
+    officer: Any
+    resident: Any
+    screenshot: Screenshot
+    base_url: str
+    return_by: date
+    total: int = 0
+    number: str = ""
+    visa_path: str = ""
+
+    def shot(self, name: str, *, full_page: bool = True) -> None:
+        self.screenshot(self.page, f"visa-flow-{name}-ar", full_page=full_page)
+
+
+def step_open_visa_service(w: VisaWalk) -> None:
+    """Login in Arabic (right to left), E-Services → تأشيرة خروج وعودة, the security code."""
+    page = w.page
     page.goto("/")
     expect(page).to_have_url(re.compile(re.escape(LOGIN_PATH)))
     expect_language(page, "ar")
-    log_in(page, hr_officer.username)
-    open_from_eservices_menu(page, VISA_URL, "ar", screenshot, "visa-flow-01-eservices-menu-ar")
-    pass_security_code(page, establishment, VISA_URL)
+    log_in(page, w.officer.username)
+    open_from_eservices_menu(page, VISA_URL, "ar", w.screenshot, "visa-flow-01-eservices-menu-ar")
+    pass_security_code(page, w.officer.establishment, VISA_URL)
     expect_language(page, "ar")
 
-    # Single visa for 30 days; Verify data; Verified successfully, the dates and the fee.
-    fill_visa_form(page, resident.iqama_number, unit="days", value=30)
+
+def step_verify_visa(w: VisaWalk) -> None:
+    """Single visa for 30 days; Verify data; Verified successfully, the dates and the one fee."""
+    page = w.page
+    fill_visa_form(page, w.resident.iqama_number, unit="days", value=30)
     expect(page.locator("#verified")).to_be_visible()
     expect(page.locator("#error-box")).to_have_count(0)
     expect(page.locator("#not-eligible")).to_have_count(0)
-    expect(page.locator("#d-iqama")).to_have_text(resident.iqama_number)
-    expect(page.locator("#d-name")).to_have_text(resident.name_ar)
-    expect_dual_date(page, "#d-return-by", return_by)
+    expect(page.locator("#d-iqama")).to_have_text(w.resident.iqama_number)
+    expect(page.locator("#d-name")).to_have_text(w.resident.name_ar)
+    expect_dual_date(page, "#d-return-by", w.return_by)
     fees = page.locator("#fees")
     expect(fees.locator("tr[data-fee]")).to_have_count(1)
     fee_row = fees.locator(f"tr[data-fee={VISA_FEE_CODE}]")
     expect(fee_row).to_be_visible()
     expect(fees.locator("#fee-total")).to_contain_text("ريال")
-    total = amount_halalas(fees.locator("#fee-total").inner_text())
-    assert total == amount_halalas(fee_row.locator("td.amount").inner_text()) == expected_fee
-    screenshot(page, "visa-flow-02-verified-ar")
+    w.total = amount_halalas(fees.locator("#fee-total").inner_text())
+    expected = visa_issue_quote(schedule_at(today()), visa_type="single", months=1)
+    assert w.total == amount_halalas(fee_row.locator("td.amount").inner_text())
+    assert w.total == expected.total_halalas
+    w.shot("02-verified")
 
-    # Issue → the confirmation dialog → Issue: the visa's own page.
-    confirm_in_dialog(page, screenshot, "visa-flow-03-confirm-dialog-ar")
+
+def step_issue_visa(w: VisaWalk) -> None:
+    """Issue → the confirmation dialog → Issue: the visa's own page, valid and unused."""
+    page = w.page
+    confirm_in_dialog(page, w.screenshot, "visa-flow-03-confirm-dialog-ar")
     expect(page).to_have_url(VISA_PAGE_RE)
     match = VISA_PAGE_RE.search(page.url)
     assert match is not None
-    number = match.group(1)
-    visa_path = urlsplit(page.url).path
+    w.number = match.group(1)
+    w.visa_path = urlsplit(page.url).path
     expect(page.locator("#visa-status")).to_have_attribute("data-status", "issued")
     expect(page.locator("#visa-status")).to_have_text("سارية، لم تُستخدم")
-    expect(page.locator("#v-number")).to_have_text(number)
-    expect_dual_date(page, "#v-return-by", return_by)
+    expect(page.locator("#v-number")).to_have_text(w.number)
+    expect_dual_date(page, "#v-return-by", w.return_by)
     expect(page.locator("main .alert-success")).to_be_visible()
-    screenshot(page, "visa-flow-04-visa-issued-ar")
+    w.shot("04-visa-issued")
 
-    # Print: a PDF in a new tab. The tab is not read (Chromium's PDF viewer is not part of the
-    # portal); the same URL is fetched with the browser context's cookies instead.
+
+def step_print_visa(w: VisaWalk) -> str:
+    """Print opens the PDF in a new tab. The tab is not read (Chromium's PDF viewer is not part of
+    the portal): the same URL is fetched with the browser context's cookies. Returns the QR's URL."""
+    page = w.page
     print_link = page.locator("#print-visa")
     expect(print_link).to_have_attribute("target", "_blank")
     href = print_link.get_attribute("href")
@@ -216,60 +229,90 @@ def test_arabic_visa_is_issued_printed_verified_and_cancelled(
     popup = popup_info.value
     expect(popup).to_have_url(re.compile(re.escape(href) + "$"))
     popup.close()
+
     response = page.request.get(href)
     assert response.ok, response.status
     assert response.headers["content-type"] == "application/pdf"
     pdf = response.body()
     text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
-    assert number in text, text
-    assert resident.iqama_number in text, text
+    assert w.number in text, text
+    assert w.resident.iqama_number in text, text
     image = pdf_page_image(pdf)
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     image.save(SCREENSHOT_DIR / "visa-flow-05-printed-pdf-ar.png")
-    codes = [b.text for b in zxingcpp.read_barcodes(image)]
+    codes = [barcode.text for barcode in zxingcpp.read_barcodes(image)]
     assert len(codes) == 1, codes
-    verify_url = codes[0]
-    assert re.fullmatch(re.escape(live_server.url) + VERIFY_URL_RE, verify_url), verify_url
+    assert re.fullmatch(re.escape(w.base_url) + VERIFY_URL_RE, codes[0]), codes[0]
+    return codes[0]
 
-    # The QR code's address, opened like a phone would: the visa is valid.
-    page.goto(verify_url)
-    expect(page.locator("#verification")).to_have_attribute("data-status", "valid")
-    expect(page.locator("#v-status")).to_have_text("سارية")
-    screenshot(page, "visa-flow-06-verification-valid-ar")
 
-    # Cancel → the cancellation page → Cancel the visa → its dialog → back on the visa.
-    page.goto(visa_path)
+def step_check_verification(w: VisaWalk, url: str, status: str, label: str, name: str) -> None:
+    """The QR code's address, opened as a phone would open it."""
+    w.page.goto(url)
+    expect(w.page.locator("#verification")).to_have_attribute("data-status", status)
+    expect(w.page.locator("#v-status")).to_have_text(label)
+    w.shot(name)
+
+
+def step_cancel_visa(w: VisaWalk) -> None:
+    """Cancel → the cancellation page → Cancel the visa → its dialog → back on the visa."""
+    page = w.page
+    page.goto(w.visa_path)
     page.locator("#cancel-visa").click()
-    expect(page).to_have_url(re.compile(re.escape(visa_path) + "cancel/$"))
-    confirm_in_dialog(page, screenshot, "visa-flow-07-cancel-dialog-ar")
-    expect(page).to_have_url(re.compile(re.escape(visa_path) + "$"))
+    expect(page).to_have_url(re.compile(re.escape(w.visa_path) + "cancel/$"))
+    confirm_in_dialog(page, w.screenshot, "visa-flow-07-cancel-dialog-ar")
+    expect(page).to_have_url(re.compile(re.escape(w.visa_path) + "$"))
     expect(page.locator("#visa-status")).to_have_attribute("data-status", "cancelled")
     expect(page.locator("#visa-status")).to_have_text("ملغاة")
     expect(page.locator("#cancel-visa")).to_have_count(0)
-    screenshot(page, "visa-flow-08-visa-cancelled-ar")
+    w.shot("08-visa-cancelled")
 
+
+def test_arabic_visa_is_issued_printed_verified_and_cancelled(
+    page: Page,
+    live_server: Any,
+    settings: Any,
+    hr_officer: Any,
+    resident: Any,
+    screenshot: Screenshot,
+) -> None:
+    # The QR code carries PUBLIC_BASE_URL + /verify/<token>/: here, this test's live server.
+    settings.PUBLIC_BASE_URL = live_server.url
+    establishment = hr_officer.establishment
+    balance_before = establishment.balance_halalas
+    walk = VisaWalk(
+        page=page,
+        officer=hr_officer,
+        resident=resident,
+        screenshot=screenshot,
+        base_url=live_server.url,
+        return_by=today() + timedelta(days=30),
+    )
+
+    step_open_visa_service(walk)
+    step_verify_visa(walk)
+    step_issue_visa(walk)
+    verify_url = step_print_visa(walk)
+    step_check_verification(walk, verify_url, "valid", "سارية", "06-verification-valid")
+    step_cancel_visa(walk)
     # The same printed QR code now says the visa is cancelled.
-    page.goto(verify_url)
-    expect(page.locator("#verification")).to_have_attribute("data-status", "cancelled")
-    expect(page.locator("#v-status")).to_have_text("ملغاة")
-    screenshot(page, "visa-flow-09-verification-cancelled-ar")
+    step_check_verification(walk, verify_url, "cancelled", "ملغاة", "09-verification-cancelled")
 
-    # The same pages in English, for the screenshots (the language is the user's choice).
-    page.goto(visa_path)
+    # The visa page in English too, for the screenshots (the language is the user's choice).
+    page.goto(walk.visa_path)
     switch_language(page, "en")
     expect(page.locator("#visa-status")).to_have_text("Cancelled")
     screenshot(page, "visa-flow-10-visa-cancelled-en")
 
     # The database: one visa, cancelled; charged once, not refunded.
     establishment.refresh_from_db()
-    visas = Visa.objects.filter(resident=resident)
-    assert visas.count() == 1
-    visa = visas.get()
-    assert visa.number == number
+    assert Visa.objects.filter(resident=resident).count() == 1
+    visa = Visa.objects.get(resident=resident)
+    assert visa.number == walk.number
     assert visa.status == VisaStatus.CANCELLED
-    assert visa.request.fee_total_halalas == total
+    assert visa.request.fee_total_halalas == walk.total
     assert charges_of(establishment) == 1
-    assert establishment.balance_halalas == balance_before - total
+    assert establishment.balance_halalas == balance_before - walk.total
 
 
 # --- 2. Final exit with a dependent, in English --------------------------------------------------
@@ -369,15 +412,16 @@ def test_border_staff_records_departure_and_arrival_on_a_visa(
     on = today()
     page = new_page()
 
-    # Staff log in on the ordinary login page, then open the border page.
+    # Staff log in on the ordinary login page and land on the border page (no security code:
+    # that is the establishments' second factor), which their menu also links to.
     page.goto(LOGIN_PATH)
     expect_language(page, "ar")
-    page.locator("#id_username").fill(border_staff.username)
-    page.locator("#id_password").fill(TEST_PASSWORD)
-    page.locator("#login-button").click()
-    expect(page).not_to_have_url(re.compile(re.escape(LOGIN_PATH)))
-    page.goto(BORDER_URL)
+    log_in(page, border_staff.username)
+    expect(page).to_have_url(re.compile(re.escape(BORDER_URL) + "$"))
+    page.locator(f'header a.nav-link[href="{BORDER_URL}"]').click()
+    expect(page).to_have_url(re.compile(re.escape(BORDER_URL) + "$"))
     expect(page.locator("#crossing-form")).to_be_visible()
+    expect(page.locator("#eservicesMenu")).to_have_count(0)
     expect(page.locator("#id_crossed_on")).to_have_value(on.isoformat())
     expect(page.locator("#recent-crossings tbody tr")).to_have_count(1)  # "No crossings yet"
     screenshot(page, "border-01-form-ar")

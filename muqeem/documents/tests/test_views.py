@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-
 from datetime import date, timedelta
 from typing import Any
 

@@ -146,7 +146,7 @@ def test_probation_final_exit_on_border_number_is_free_and_not_cancellable(
         ).final_exit
         with pytest.raises(EligibilityError) as exc:
             final_exit_cancel(actor=hr_officer, number=fe.number, idempotency_key="c")
-    assert [v.code for v in exc.value.violations][0] == ErrorCode.FINAL_EXIT_NOT_CANCELLABLE
+    assert exc.value.violations[0].code == ErrorCode.FINAL_EXIT_NOT_CANCELLABLE
     newcomer.refresh_from_db()
     assert newcomer.status == ResidentStatus.FINAL_EXIT_ISSUED
 

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IqamaIssuanceConfig(AppConfig):
+    name = "muqeem.eservices.iqama_issuance"
+    label = "iqama_issuance"
+    verbose_name = _("Issue iqama")

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PassportUpdateConfig(AppConfig):
+    name = "muqeem.eservices.passport_update"
+    label = "passport_update"
+    verbose_name = _("Passport information update")

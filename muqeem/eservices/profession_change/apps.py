@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProfessionChangeConfig(AppConfig):
+    name = "muqeem.eservices.profession_change"
+    label = "profession_change"
+    verbose_name = _("Profession change")
