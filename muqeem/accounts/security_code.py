@@ -4,9 +4,6 @@ few minutes, for a limited number of attempts; only an HMAC of it is stored."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,6 +14,7 @@ from django.utils.translation import gettext as _
 from muqeem.accounts.models import SecurityCode, SecurityCodePurpose, User
 from muqeem.audit.models import AuditEventType
 from muqeem.audit.services import audit_record
+from muqeem.core.codes import digest_matches, keyed_digest, random_digits
 from muqeem.core.errors import DomainError, ErrorCode
 from muqeem.core.i18n import in_both_languages
 from muqeem.notifications.services import sms_send
@@ -29,7 +27,7 @@ def _conf(name: str) -> int:
 
 
 def _digest(value: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(value)
 
 
 def session_fingerprint(session_key: str) -> str:
@@ -86,7 +84,7 @@ def security_code_send(*, user: User, session_key: str, ip: str | None = None) -
             used_at__isnull=True,
             invalidated_at__isnull=True,
         ).update(invalidated_at=now)
-        code = "".join(secrets.choice("0123456789") for _i in range(_conf("LENGTH")))
+        code = random_digits(_conf("LENGTH"))
         record = SecurityCode.objects.create(
             user=user,
             session_key_hash=fingerprint,
@@ -130,7 +128,7 @@ def security_code_verify(*, user: User, session_key: str, code: str, ip: str | N
         now = timezone.now()
         if record is None or record.invalidated_at is not None or record.expires_at <= now:
             failure = DomainError(ErrorCode.SECURITY_CODE_EXPIRED)
-        elif hmac.compare_digest(record.code_hash, _code_digest(record.pk, submitted)):
+        elif digest_matches(record.code_hash, f"code:{record.pk}:{submitted}"):
             record.used_at = now
             record.save(update_fields=["used_at"])
             audit_record(

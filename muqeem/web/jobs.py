@@ -9,9 +9,16 @@ from typing import Any
 
 from muqeem.eservices.exit_reentry.services import visas_daily_run
 from muqeem.eservices.final_exit.services import final_exits_daily_run
+from muqeem.eservices.service_transfer.services import transfers_expire_run
 
 
 def daily_jobs_run(*, on: date) -> dict[str, Any]:
     visas = visas_daily_run(on=on)
     final_exits = final_exits_daily_run(on=on)
-    return {"date": on.isoformat(), "visas": asdict(visas), "final_exits_expired": final_exits}
+    transfers = transfers_expire_run(on=on)
+    return {
+        "date": on.isoformat(),
+        "visas": asdict(visas),
+        "final_exits_expired": final_exits,
+        "transfers_expired": transfers,
+    }

@@ -19,4 +19,6 @@ ESERVICES_MENU: tuple[MenuEntry, ...] = (
     MenuEntry(_("Exit and re-entry visa"), "exit_reentry:issue"),
     MenuEntry(_("Final exit"), "final_exit:issue"),
     MenuEntry(_("Final exit during probation"), "final_exit:probation"),
+    MenuEntry(_("Transfer of services"), "service_transfer:request"),
+    MenuEntry(_("Incoming requests"), "service_transfer:inbox"),
 )
