@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("muqeem.web.urls")),
     path("accounts/", include("muqeem.accounts.urls")),
+    path("users/", include("muqeem.accounts.users_urls")),
     path("eservices/iqama-renewal/", include("muqeem.eservices.iqama_renewal.urls")),
     path("eservices/exit-reentry/", include("muqeem.eservices.exit_reentry.urls")),
     path("eservices/final-exit/", include("muqeem.eservices.final_exit.urls")),
@@ -16,6 +17,8 @@ urlpatterns = [
     path("verify/", include("muqeem.documents.urls")),
     path("authority/border/", include("muqeem.border.urls")),
     path("api/border/v1/", include("muqeem.border.api_urls")),
+    path("api/postal/v1/", include("muqeem.delivery.api_urls")),
+    path("authority/wasel/", include("muqeem.delivery.staff_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

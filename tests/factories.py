@@ -9,6 +9,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from muqeem.accounts.models import User
+from muqeem.accounts.permissions import Permission
 from muqeem.core.ids import make_iqama_number
 from muqeem.establishments.models import Establishment
 from muqeem.residents.models import (
@@ -55,6 +56,8 @@ class UserFactory(DjangoModelFactory):
     username = factory.Sequence(lambda n: f"officer{n}")
     establishment = factory.SubFactory(EstablishmentFactory)
     is_main_user = False
+    # An officer granted every service; tests about permissions grant fewer.
+    service_permissions = factory.LazyFunction(lambda: [p.value for p in Permission])
     password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
 
     @factory.post_generation

@@ -178,6 +178,15 @@ SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
 SMS_HTTP_SENDER = os.environ.get("SMS_HTTP_SENDER", "MUQEEM")
 SMS_HTTP_TIMEOUT_SECONDS = float(os.environ.get("SMS_HTTP_TIMEOUT_SECONDS", "5"))
 
+# --- E-mail ----------------------------------------------------------------------------------
+# The demo writes each message to a file in var/mail/; production sets an SMTP backend.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Muqeem <no-reply@muqeem.local>")
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
+
 # --- Background tasks (Django Tasks API) ------------------------------------------------------
 TASKS = {
     "default": {

@@ -6,23 +6,46 @@ from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from muqeem.accounts.models import User
+from muqeem.accounts.permissions import permission_for_namespace
 from muqeem.accounts.security_code import SESSION_FLAG
 
 View = Callable[..., HttpResponse]
 
 
+# The home page and the officer's own account pages (security code) need no service permission.
+PERMISSION_FREE_NAMESPACES = frozenset({"web", "accounts"})
+
+
+def _check_namespace_permission(request: HttpRequest) -> None:
+    """The permission the page's URL namespace needs (see `accounts.permissions`); a namespace with
+    no entry is refused to sub-users."""
+    match = request.resolver_match
+    namespace = match.namespace if match is not None else ""
+    if not namespace or namespace in PERMISSION_FREE_NAMESPACES:
+        return
+    user = cast(User, request.user)
+    permission = permission_for_namespace(namespace)
+    if user.is_main_user:
+        return
+    if permission is None or not user.has_service_permission(permission):
+        raise PermissionDenied
+
+
 def establishment_required(view: View) -> View:
-    """Logged in as an establishment's officer (staff accounts have no portal)."""
+    """Logged in as an establishment's officer (staff accounts have no portal) who holds the
+    permission of the page's service."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if getattr(request.user, "establishment_id", None) is None:
             raise Http404
+        _check_namespace_permission(request)
         return view(request, *args, **kwargs)
 
     return wrapper

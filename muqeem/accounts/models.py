@@ -18,11 +18,18 @@ class User(AbstractUser):
         verbose_name=_("establishment"),
     )
     is_main_user = models.BooleanField(_("main user"), default=False)
+    # Codes of `accounts.permissions.Permission` granted to a sub-user; the main user has them all.
+    service_permissions = models.JSONField(_("permissions"), default=list, blank=True)
     full_name_ar = models.CharField(_("name (Arabic)"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    def has_service_permission(self, permission: str) -> bool:
+        if not self.is_active or self.establishment_id is None:
+            return False
+        return self.is_main_user or permission in (self.service_permissions or [])
 
     def display_name(self) -> str:
         english = self.get_full_name()

@@ -1,4 +1,5 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
 
 from muqeem.accounts import views
 
@@ -7,4 +8,18 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("security-code/", views.security_code_view, name="security_code"),
+    path(
+        "activate/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="accounts/activate.html",
+            success_url=reverse_lazy("accounts:activated"),
+            post_reset_login=False,
+        ),
+        name="activate",
+    ),
+    path(
+        "activated/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="accounts/activated.html"),
+        name="activated",
+    ),
 ]

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from muqeem.accounts.models import User
+from muqeem.accounts.permissions import Permission
 from muqeem.border.models import Direction
 from muqeem.border.services import border_crossing_record
 from muqeem.core.dates import add_months, today
@@ -178,6 +179,10 @@ class Command(BaseCommand):
                 "is_main_user": main,
                 "first_name": first,
                 "full_name_ar": name_ar,
+                # The demo officer holds every service but users management.
+                "service_permissions": [
+                    p.value for p in Permission if p != Permission.USER_MANAGEMENT
+                ],
             },
         )
         if created:
