@@ -17,6 +17,7 @@ urlpatterns = [
     path("verify/", include("muqeem.documents.urls")),
     path("authority/border/", include("muqeem.border.urls")),
     path("api/border/v1/", include("muqeem.border.api_urls")),
+    path("api/v1/", include("muqeem.api.urls")),
     path("api/postal/v1/", include("muqeem.delivery.api_urls")),
     path("authority/wasel/", include("muqeem.delivery.staff_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

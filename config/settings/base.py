@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "bootstrap",
     "django_htmx",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "django_tasks",
     "django_tasks_db",
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "muqeem.delivery",
     "muqeem.integrations",
     "muqeem.border",
+    "muqeem.api",
     "muqeem.web",
     "muqeem.demo",
 ]
