@@ -9,7 +9,7 @@ from muqeem.web.services_menu import ESERVICES_MENU
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
-    user = getattr(request, "user", None)
+    user: Any = getattr(request, "user", None)
     authenticated = user is not None and user.is_authenticated
     establishment = getattr(user, "establishment", None) if authenticated else None
     menu = [e for e in ESERVICES_MENU if establishment is not None and _allowed(user, e.url_name)]

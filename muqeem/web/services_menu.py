@@ -19,6 +19,7 @@ ESERVICES_MENU: tuple[MenuEntry, ...] = (
     MenuEntry(_("Exit and re-entry visa"), "exit_reentry:issue"),
     MenuEntry(_("Final exit"), "final_exit:issue"),
     MenuEntry(_("Final exit during probation"), "final_exit:probation"),
+    MenuEntry(_("Profession change"), "profession_change:change"),
     MenuEntry(_("Transfer of services"), "service_transfer:request"),
     MenuEntry(_("Incoming requests"), "service_transfer:inbox"),
 )
