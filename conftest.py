@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Timing-based failures are noise on a shared 2-core machine; speed is measured in bench/, not here.
+hypothesis_settings.register_profile(
+    "muqeem", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=False
+)
+hypothesis_settings.load_profile("muqeem")
 
 from muqeem.fees.services import ledger_post_payment
 from tests.factories import EstablishmentFactory, ResidentFactory, UserFactory
