@@ -413,13 +413,7 @@ class Violation:
 
     @property
     def hints(self) -> dict[str, str] | None:
-        if CATALOGUE[self.code].hint is None:
-            return None
-        out = {}
-        for lang in ("ar", "en"):
-            with translation.override(lang):
-                out[lang] = render_hint(self.code) or ""
-        return out
+        return _bilingual_hint(self.code)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -429,6 +423,16 @@ class Violation:
             "hint": self.hints,
             "params": {k: _json_param(v) for k, v in self.params.items()},
         }
+
+
+def _bilingual_hint(code: ErrorCode) -> dict[str, str] | None:
+    if CATALOGUE[code].hint is None:
+        return None
+    out = {}
+    for lang in ("ar", "en"):
+        with translation.override(lang):
+            out[lang] = render_hint(code) or ""
+    return out
 
 
 def _json_param(value: ParamValue) -> str | int:
@@ -471,6 +475,10 @@ class DomainError(Exception):
     @property
     def messages(self) -> dict[str, str]:
         return render_bilingual(self.code, self.params)
+
+    @property
+    def hints(self) -> dict[str, str] | None:
+        return _bilingual_hint(self.code)
 
     def as_dict(self, *, request_id: str = "") -> dict[str, Any]:
         return {

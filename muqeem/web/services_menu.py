@@ -16,10 +16,12 @@ class MenuEntry:
 
 ESERVICES_MENU: tuple[MenuEntry, ...] = (
     MenuEntry(_("Renew Iqama"), "iqama_renewal:renew"),
+    MenuEntry(_("Issue iqama"), "iqama_issuance:issue"),
     MenuEntry(_("Exit and re-entry visa"), "exit_reentry:issue"),
     MenuEntry(_("Final exit"), "final_exit:issue"),
     MenuEntry(_("Final exit during probation"), "final_exit:probation"),
     MenuEntry(_("Profession change"), "profession_change:change"),
+    MenuEntry(_("Passport information update"), "passport_update:update"),
     MenuEntry(_("Transfer of services"), "service_transfer:request"),
     MenuEntry(_("Incoming requests"), "service_transfer:inbox"),
 )

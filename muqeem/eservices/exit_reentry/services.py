@@ -600,7 +600,12 @@ def visas_daily_run(*, on: date) -> DailyReport:
     candidates = Visa.objects.filter(due).values_list("pk", flat=True).order_by("pk")
     for visa_pk in candidates.iterator():
         with transaction.atomic():
-            visa = Visa.objects.select_for_update().select_related("resident").get(pk=visa_pk)
+            # Resident first, then visa: the order the border and the services lock in.
+            resident_id = (
+                Visa.objects.filter(pk=visa_pk).values_list("resident_id", flat=True).get()
+            )
+            resident = Resident.objects.select_for_update().get(pk=resident_id)
+            visa = Visa.objects.select_for_update().get(pk=visa_pk)
             target = lifecycle.daily_transition(
                 status=visa.status,
                 visa_type=visa.visa_type,
@@ -611,7 +616,6 @@ def visas_daily_run(*, on: date) -> DailyReport:
             )
             if target is None:
                 continue
-            resident = Resident.objects.select_for_update().get(pk=visa.resident_id)
             visa.status = target
             visa.version += 1
             if target == VisaStatus.EXPIRED_UNUSED:
@@ -661,3 +665,23 @@ def visas_daily_run(*, on: date) -> DailyReport:
                 )
             visa.save(update_fields=["status", "version", "unused_fine"])
     return report
+
+
+def visas_follow_passport(*, resident: Resident, passport_number: str, on: date) -> list[Visa]:
+    """A new passport carries the resident's valid visas (caller holds the resident's lock)."""
+    moved = [
+        v
+        for v in resident.visas.select_for_update().filter(status__in=LIVE_STATUSES).order_by("pk")
+        if lifecycle.is_current(
+            status=v.status,
+            visa_type=v.visa_type,
+            travel_by=v.travel_by,
+            expires_on=v.expires_on,
+            on=on,
+        )
+    ]
+    for visa in moved:
+        visa.passport_number = passport_number
+        visa.version += 1
+        visa.save(update_fields=["passport_number", "version"])
+    return moved
