@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from muqeem.core.ids import pk_from_public_number, public_number
@@ -36,6 +38,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 OPEN_STATUSES = (DeliveryStatus.REQUESTED, DeliveryStatus.PRINTED, DeliveryStatus.SHIPPED)
 
 
+class DeliverySource(models.TextChoices):
+    PORTAL = "portal", _("Muqeem portal")
+    POSTAL = "postal", _("Saudi Post")
+    STAFF = "staff", _("Passports directorate")
+
+
 class DeliveryOrder(models.Model):
     """A Wasel (Saudi Post) delivery of an iqama card to the establishment's national address."""
 
@@ -63,6 +71,8 @@ class DeliveryOrder(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(_("ordered at"))
     updated_at = models.DateTimeField(_("updated at"))
+    # When the current status was reached (the postal system's time when it reported one).
+    status_changed_at = models.DateTimeField(_("last change"))
 
     class Meta:
         verbose_name = _("delivery order")
@@ -70,6 +80,18 @@ class DeliveryOrder(models.Model):
         indexes = [
             models.Index(fields=["establishment", "status"], name="delivery_est_status_idx"),
             models.Index(fields=["resident", "status"], name="delivery_resident_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=DeliveryStatus.values),
+                name="delivery_order_status_valid",
+            ),
+            # One card in the post per resident at a time, even if two services race to order one.
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="delivery_one_open_per_resident",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -93,12 +115,31 @@ class DeliveryEvent(models.Model):
     order = models.ForeignKey(DeliveryOrder, on_delete=models.PROTECT, related_name="events")
     status = models.CharField(_("status"), max_length=20, choices=DeliveryStatus.choices)
     occurred_at = models.DateTimeField(_("time"))
-    source = models.CharField(_("source"), max_length=10)  # portal | postal | staff
+    source = models.CharField(_("source"), max_length=10, choices=DeliverySource.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # The reporter's own event id (namespaced by source): a retried message is recorded once.
     external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    credential = models.ForeignKey(
+        "integrations.IntegrationCredential",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
-        ordering = ["occurred_at", "id"]
+        # Processing order is the status order; a reported `occurred_at` may lag behind.
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=DeliveryStatus.values),
+                name="delivery_event_status_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.status}"

@@ -67,6 +67,7 @@ def access_resident_by_border_number(
 
 def resident_file(*, resident: Resident) -> dict[str, object]:
     """Everything the resident's file page shows, in a fixed number of queries."""
+    from muqeem.delivery.selectors import deliveries_for_resident
     from muqeem.eservices.exit_reentry.models import Visa
     from muqeem.eservices.final_exit.models import FinalExit
     from muqeem.fees.models import Penalty
@@ -81,4 +82,5 @@ def resident_file(*, resident: Resident) -> dict[str, object]:
         "fines": list(Penalty.objects.filter(resident=resident).order_by("-pk")),
         "history": list(resident.history.all()[:50]),
         "crossings": list(resident.crossings.select_related("visa", "final_exit").all()[:20]),
+        "deliveries": deliveries_for_resident(resident),
     }

@@ -22,6 +22,8 @@ ESERVICES_MENU: tuple[MenuEntry, ...] = (
     MenuEntry(_("Final exit during probation"), "final_exit:probation"),
     MenuEntry(_("Profession change"), "profession_change:change"),
     MenuEntry(_("Passport information update"), "passport_update:update"),
+    MenuEntry(_("Wasel delivery"), "delivery:list"),
+    MenuEntry(_("Replace a lost or damaged iqama card"), "delivery:reprint"),
     MenuEntry(_("Transfer of services"), "service_transfer:request"),
     MenuEntry(_("Incoming requests"), "service_transfer:inbox"),
 )
