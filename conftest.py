@@ -8,14 +8,14 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from muqeem.fees.services import ledger_post_payment
+from tests.factories import EstablishmentFactory, ResidentFactory, UserFactory
+
 # Timing-based failures are noise on a shared 2-core machine; speed is measured in bench/, not here.
 hypothesis_settings.register_profile(
     "muqeem", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=False
 )
 hypothesis_settings.load_profile("muqeem")
-
-from muqeem.fees.services import ledger_post_payment
-from tests.factories import EstablishmentFactory, ResidentFactory, UserFactory
 
 
 def fund(establishment: Any, riyals: int, key: str = "test-funding") -> None:
