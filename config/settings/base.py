@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "muqeem.integrations",
     "muqeem.border",
     "muqeem.api",
+    "muqeem.reports",
+    "muqeem.alerts",
+    "muqeem.bulk",
     "muqeem.web",
     "muqeem.demo",
 ]
@@ -206,6 +209,41 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per API key (muqeem.api.auth.ApiKeyRateThrottle). The counters live in the default cache:
+    # give every process the same cache (Redis) in production, or each process counts alone.
+    "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_RATE_LIMIT", "120/min")},
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Muqeem API",
+    "DESCRIPTION": (
+        "Residency e-services for establishments' HR systems: residents, iqama renewal, exit and "
+        "re-entry visas, final exit, balance and requests. Authenticate with an API key "
+        "(`Authorization: Bearer mqk_…`) created by the main user under Settings → API keys. "
+        "Every POST needs an `Idempotency-Key` header. Every error has the same envelope "
+        "`{code, message, messages{ar,en}, violations[], fields, request_id}`; branch on `code` "
+        "(docs/error-codes.md). Money is in halalas (SAR 1 = 100)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["muqeem.api.schema.only_api_v1"],
+    "ENUM_NAME_OVERRIDES": {
+        "ResidentStatusEnum": "muqeem.residents.models.ResidentStatus",
+        "ResidentHistoryKindEnum": "muqeem.residents.models.ResidentHistoryKind",
+        "VisaStatusEnum": "muqeem.eservices.exit_reentry.models.VisaStatus",
+        "VisaEventKindEnum": "muqeem.eservices.exit_reentry.models.VisaEventKind",
+        "FinalExitStatusEnum": "muqeem.eservices.final_exit.models.FinalExitStatus",
+        "FinalExitKindEnum": "muqeem.eservices.final_exit.models.FinalExitKind",
+        "RequestStatusEnum": "muqeem.workflow.machine.RequestStatus",
+        "JournalKindEnum": "muqeem.fees.models.JournalKind",
+    },
+    # Swagger UI and Redoc from the drf-spectacular-sidecar wheel: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
 }
 
 # --- Internationalisation ---------------------------------------------------------------------

@@ -36,6 +36,10 @@ NAMESPACE_PERMISSIONS: dict[str, Permission] = {
     "passport_update": Permission.PASSPORT_UPDATE,
     "delivery": Permission.WASEL,
     "users": Permission.USER_MANAGEMENT,
+    "api_keys": Permission.USER_MANAGEMENT,
+    "reports": Permission.REPORTS,
+    "alerts": Permission.VIEW_RESIDENTS,
+    "bulk": Permission.BULK,
 }
 
 
