@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from muqeem.audit.models import AuditEventType
 from muqeem.audit.services import audit_record
 from muqeem.core.dates import today
-from muqeem.core.errors import DomainError, EligibilityError, ErrorCode, QuoteChanged, Violation
+from muqeem.core.errors import DomainError, ErrorCode, QuoteChanged, Violation
 from muqeem.core.i18n import in_both_languages
 from muqeem.fees.quotes import Quote
 from muqeem.fees.schedule import Schedule
@@ -31,10 +31,9 @@ from muqeem.workflow.machine import RequestAction, ServiceType
 from muqeem.workflow.models import ServiceRequest
 from muqeem.workflow.rules import evaluate
 from muqeem.workflow.services import (
-    establishment_lock_for,
     payload_fingerprint,
-    service_request_create,
-    service_request_find_replay,
+    service_request_open,
+    service_request_start,
     service_request_transition,
 )
 
@@ -380,9 +379,8 @@ def card_reprint_order(
         {"service": ServiceType.CARD_DELIVERY, "iqama_number": number, "reason": reason}
     )
     with transaction.atomic(durable=True):
-        establishment = establishment_lock_for(actor=actor)
-        replay = service_request_find_replay(
-            establishment=establishment, idempotency_key=idempotency_key, payload_hash=payload_hash
+        establishment, replay = service_request_open(
+            actor=actor, idempotency_key=idempotency_key, payload_hash=payload_hash
         )
         if replay is not None:
             order = DeliveryOrder.objects.select_related("resident").get(service_request=replay)
@@ -398,22 +396,16 @@ def card_reprint_order(
             reason=reason,
             schedule=schedule_at(today()),
         )
-        if check.violations:
-            raise EligibilityError(check.violations)
-        if (
-            expected_total_halalas is not None
-            and check.quote.total_halalas != expected_total_halalas
-        ):
-            raise QuoteChanged()
-        request = service_request_create(
+        request = service_request_start(
             actor=actor,
             service_type=ServiceType.CARD_DELIVERY,
             establishment=establishment,
             resident=resident,
             idempotency_key=idempotency_key,
             payload_hash=payload_hash,
-            fee_total_halalas=check.quote.total_halalas,
-            fee_lines=check.quote.as_list(),
+            violations=check.violations,
+            quote=check.quote,
+            expected_total_halalas=expected_total_halalas,
         )
         # The lost or damaged card stops being the current one: the new card carries the next version.
         resident.iqama_card_version += 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -16,13 +16,21 @@ from django.utils import timezone
 
 from muqeem.audit.models import AuditEventType
 from muqeem.audit.services import audit_record
-from muqeem.core.errors import DomainError, ErrorCode, TransitionNotAllowed
+from muqeem.core.errors import (
+    DomainError,
+    EligibilityError,
+    ErrorCode,
+    QuoteChanged,
+    TransitionNotAllowed,
+    Violation,
+)
 from muqeem.workflow.machine import INITIAL_STATUS, RequestAction, RequestStatus, next_status
 from muqeem.workflow.models import RequestEvent, ServiceRequest
 
 if TYPE_CHECKING:
     from muqeem.accounts.models import User
     from muqeem.establishments.models import Establishment
+    from muqeem.fees.quotes import Quote
     from muqeem.residents.models import Resident
 
 
@@ -138,3 +146,63 @@ def service_request_transition(
         extra={"action": action, "to": target},
     )
     return request
+
+
+# --- The shape every instant e-service shares --------------------------------------------------
+# open (lock the establishment, replay a retry) → the service locks and assesses its own rows →
+# start (refuse on violations or a changed price, record the request) → the service applies its
+# change → finish (charge the quote, complete the request). All inside the service's durable
+# transaction, so a failure anywhere leaves nothing behind.
+
+
+def service_request_open(
+    *, actor: User, idempotency_key: str, payload_hash: str
+) -> tuple[Establishment, ServiceRequest | None]:
+    establishment = establishment_lock_for(actor=actor)
+    replay = service_request_find_replay(
+        establishment=establishment, idempotency_key=idempotency_key, payload_hash=payload_hash
+    )
+    return establishment, replay
+
+
+def service_request_start(
+    *,
+    actor: User,
+    service_type: str,
+    establishment: Establishment,
+    resident: Resident | None,
+    idempotency_key: str,
+    payload_hash: str,
+    violations: Sequence[Violation],
+    quote: Quote,
+    expected_total_halalas: int | None = None,
+) -> ServiceRequest:
+    if violations:
+        raise EligibilityError(violations)
+    if expected_total_halalas is not None and quote.total_halalas != expected_total_halalas:
+        raise QuoteChanged()
+    return service_request_create(
+        actor=actor,
+        service_type=service_type,
+        establishment=establishment,
+        resident=resident,
+        idempotency_key=idempotency_key,
+        payload_hash=payload_hash,
+        fee_total_halalas=quote.total_halalas,
+        fee_lines=quote.as_list(),
+    )
+
+
+def service_request_finish(
+    *, actor: User, establishment: Establishment, request: ServiceRequest, quote: Quote
+) -> None:
+    from muqeem.fees.services import ledger_post_charge
+
+    ledger_post_charge(
+        actor=actor,
+        establishment=establishment,
+        service_request=request,
+        lines=quote.lines,
+        idempotency_key=f"charge:{request.pk}",
+    )
+    service_request_transition(request=request, action=RequestAction.COMPLETE, actor=actor)

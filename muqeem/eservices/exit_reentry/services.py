@@ -15,25 +15,24 @@ from django.utils import timezone
 from muqeem.audit.models import AuditEventType
 from muqeem.audit.services import audit_record
 from muqeem.core.dates import today
-from muqeem.core.errors import DomainError, EligibilityError, ErrorCode, QuoteChanged, Violation
+from muqeem.core.errors import DomainError, ErrorCode, QuoteChanged, Violation
 from muqeem.establishments.models import Establishment
 from muqeem.fees.models import FeeCode, Penalty, PenaltyStatus
 from muqeem.fees.quotes import Quote
 from muqeem.fees.schedule import Schedule
 from muqeem.fees.selectors import schedule_at
-from muqeem.fees.services import ledger_post_charge, penalty_record
+from muqeem.fees.services import penalty_record
 from muqeem.residents.models import Resident
 from muqeem.residents.selectors import access_resident_by_iqama_number, parse_iqama_number
 from muqeem.workflow.evaluation import resident_facts
-from muqeem.workflow.machine import RequestAction, ServiceType
+from muqeem.workflow.machine import ServiceType
 from muqeem.workflow.models import ServiceRequest
 from muqeem.workflow.rules import evaluate
 from muqeem.workflow.services import (
-    establishment_lock_for,
     payload_fingerprint,
-    service_request_create,
-    service_request_find_replay,
-    service_request_transition,
+    service_request_finish,
+    service_request_open,
+    service_request_start,
 )
 
 from . import lifecycle
@@ -239,9 +238,8 @@ def visa_issue(
         {"service": ServiceType.EXIT_REENTRY_ISSUE, "iqama_number": number, **terms.as_payload()}
     )
     with transaction.atomic(durable=True):
-        establishment = establishment_lock_for(actor=actor)
-        replay = service_request_find_replay(
-            establishment=establishment, idempotency_key=idempotency_key, payload_hash=payload_hash
+        establishment, replay = service_request_open(
+            actor=actor, idempotency_key=idempotency_key, payload_hash=payload_hash
         )
         if replay is not None:
             return VisaResult(request=replay, visa=replay.visa, replayed=True)
@@ -258,22 +256,16 @@ def visa_issue(
             on=on,
             schedule=schedule_at(on),
         )
-        if check.violations:
-            raise EligibilityError(check.violations)
-        if (
-            expected_total_halalas is not None
-            and check.quote.total_halalas != expected_total_halalas
-        ):
-            raise QuoteChanged()
-        request = service_request_create(
+        request = service_request_start(
             actor=actor,
             service_type=ServiceType.EXIT_REENTRY_ISSUE,
             establishment=establishment,
             resident=resident,
             idempotency_key=idempotency_key,
             payload_hash=payload_hash,
-            fee_total_halalas=check.quote.total_halalas,
-            fee_lines=check.quote.as_list(),
+            violations=check.violations,
+            quote=check.quote,
+            expected_total_halalas=expected_total_halalas,
         )
         visa = Visa.objects.create(
             request=request,
@@ -291,14 +283,9 @@ def visa_issue(
         _event(visa, VisaEventKind.ISSUED, on, {"request": request.number})
         resident.version += 1
         resident.save(update_fields=["version", "updated_at"])
-        ledger_post_charge(
-            actor=actor,
-            establishment=establishment,
-            service_request=request,
-            lines=check.quote.lines,
-            idempotency_key=f"charge:{request.pk}",
+        service_request_finish(
+            actor=actor, establishment=establishment, request=request, quote=check.quote
         )
-        service_request_transition(request=request, action=RequestAction.COMPLETE, actor=actor)
         audit_record(
             event_type=AuditEventType.VISA_ISSUED,
             actor=actor,
@@ -373,9 +360,8 @@ def visa_extend(
         {"service": ServiceType.EXIT_REENTRY_EXTEND, "visa": visa_number, "months": months}
     )
     with transaction.atomic(durable=True):
-        establishment = establishment_lock_for(actor=actor)
-        replay = service_request_find_replay(
-            establishment=establishment, idempotency_key=idempotency_key, payload_hash=payload_hash
+        establishment, replay = service_request_open(
+            actor=actor, idempotency_key=idempotency_key, payload_hash=payload_hash
         )
         if replay is not None:
             return VisaResult(request=replay, visa=_visa_of_request(replay), replayed=True)
@@ -386,22 +372,16 @@ def visa_extend(
         check = _assess_extend(
             visa=visa, establishment=establishment, months=months, on=on, schedule=schedule_at(on)
         )
-        if check.violations:
-            raise EligibilityError(check.violations)
-        if (
-            expected_total_halalas is not None
-            and check.quote.total_halalas != expected_total_halalas
-        ):
-            raise QuoteChanged()
-        request = service_request_create(
+        request = service_request_start(
             actor=actor,
             service_type=ServiceType.EXIT_REENTRY_EXTEND,
             establishment=establishment,
             resident=visa.resident,
             idempotency_key=idempotency_key,
             payload_hash=payload_hash,
-            fee_total_halalas=check.quote.total_halalas,
-            fee_lines=check.quote.as_list(),
+            violations=check.violations,
+            quote=check.quote,
+            expected_total_halalas=expected_total_halalas,
         )
         VisaChange.objects.create(request=request, visa=visa)
         old_expiry = visa.expires_on
@@ -420,14 +400,9 @@ def visa_extend(
                 "to": str(check.new_expiry),
             },
         )
-        ledger_post_charge(
-            actor=actor,
-            establishment=establishment,
-            service_request=request,
-            lines=check.quote.lines,
-            idempotency_key=f"charge:{request.pk}",
+        service_request_finish(
+            actor=actor, establishment=establishment, request=request, quote=check.quote
         )
-        service_request_transition(request=request, action=RequestAction.COMPLETE, actor=actor)
         audit_record(
             event_type=AuditEventType.VISA_EXTENDED,
             actor=actor,
@@ -477,9 +452,8 @@ def visa_cancel(
         {"service": ServiceType.EXIT_REENTRY_CANCEL, "visa": visa_number}
     )
     with transaction.atomic(durable=True):
-        establishment = establishment_lock_for(actor=actor)
-        replay = service_request_find_replay(
-            establishment=establishment, idempotency_key=idempotency_key, payload_hash=payload_hash
+        establishment, replay = service_request_open(
+            actor=actor, idempotency_key=idempotency_key, payload_hash=payload_hash
         )
         if replay is not None:
             return VisaResult(request=replay, visa=_visa_of_request(replay), replayed=True)
@@ -488,22 +462,24 @@ def visa_cancel(
             raise QuoteChanged()
         on = today()
         check = _assess_cancel(visa=visa, on=on, schedule=schedule_at(on))
-        if check.violations:
-            raise EligibilityError(check.violations)
-        request = service_request_create(
+        request = service_request_start(
             actor=actor,
             service_type=ServiceType.EXIT_REENTRY_CANCEL,
             establishment=establishment,
             resident=visa.resident,
             idempotency_key=idempotency_key,
             payload_hash=payload_hash,
+            violations=check.violations,
+            quote=check.quote,
         )
         VisaChange.objects.create(request=request, visa=visa)
         visa.status = VisaStatus.CANCELLED
         visa.version += 1
         visa.save(update_fields=["status", "version"])
         _event(visa, VisaEventKind.CANCELLED, on, {"request": request.number})
-        service_request_transition(request=request, action=RequestAction.COMPLETE, actor=actor)
+        service_request_finish(
+            actor=actor, establishment=establishment, request=request, quote=check.quote
+        )
         audit_record(
             event_type=AuditEventType.VISA_CANCELLED,
             actor=actor,

@@ -13,14 +13,13 @@ from django.utils import timezone
 from muqeem.audit.models import AuditEventType
 from muqeem.audit.services import audit_record
 from muqeem.core.dates import today
-from muqeem.core.errors import DomainError, EligibilityError, ErrorCode, QuoteChanged, Violation
+from muqeem.core.errors import DomainError, ErrorCode, QuoteChanged, Violation
 from muqeem.eservices.exit_reentry.services import current_visa_for
 from muqeem.establishments.models import Establishment
 from muqeem.fees.models import FeeCode
 from muqeem.fees.quotes import FeeLine, Quote
 from muqeem.fees.schedule import Schedule
 from muqeem.fees.selectors import schedule_at
-from muqeem.fees.services import ledger_post_charge
 from muqeem.residents.models import (
     Dependent,
     Resident,
@@ -35,15 +34,14 @@ from muqeem.residents.selectors import (
     parse_iqama_number,
 )
 from muqeem.workflow.evaluation import resident_facts
-from muqeem.workflow.machine import RequestAction, ServiceType
+from muqeem.workflow.machine import ServiceType
 from muqeem.workflow.models import ServiceRequest
 from muqeem.workflow.rules import evaluate
 from muqeem.workflow.services import (
-    establishment_lock_for,
     payload_fingerprint,
-    service_request_create,
-    service_request_find_replay,
-    service_request_transition,
+    service_request_finish,
+    service_request_open,
+    service_request_start,
 )
 
 from .models import FinalExit, FinalExitChange, FinalExitKind, FinalExitStatus
@@ -211,9 +209,8 @@ def final_exit_issue(
         }
     )
     with transaction.atomic(durable=True):
-        establishment = establishment_lock_for(actor=actor)
-        replay = service_request_find_replay(
-            establishment=establishment, idempotency_key=idempotency_key, payload_hash=payload_hash
+        establishment, replay = service_request_open(
+            actor=actor, idempotency_key=idempotency_key, payload_hash=payload_hash
         )
         if replay is not None:
             return FinalExitResult(request=replay, final_exit=replay.final_exit, replayed=True)
@@ -229,22 +226,16 @@ def final_exit_issue(
             schedule=schedule_at(on),
             dependent_ids=dependent_ids,
         )
-        if check.violations:
-            raise EligibilityError(check.violations)
-        if (
-            expected_total_halalas is not None
-            and check.quote.total_halalas != expected_total_halalas
-        ):
-            raise QuoteChanged()
-        request = service_request_create(
+        request = service_request_start(
             actor=actor,
             service_type=ServiceType.FINAL_EXIT_ISSUE,
             establishment=establishment,
             resident=resident,
             idempotency_key=idempotency_key,
             payload_hash=payload_hash,
-            fee_total_halalas=check.quote.total_halalas,
-            fee_lines=check.quote.as_list(),
+            violations=check.violations,
+            quote=check.quote,
+            expected_total_halalas=expected_total_halalas,
         )
         final_exit = FinalExit.objects.create(
             request=request,
@@ -258,14 +249,9 @@ def final_exit_issue(
         if check.dependents:
             final_exit.dependents.set(check.dependents)
         _set_status(resident, ResidentStatus.FINAL_EXIT_ISSUED, establishment, request)
-        ledger_post_charge(
-            actor=actor,
-            establishment=establishment,
-            service_request=request,
-            lines=check.quote.lines,
-            idempotency_key=f"charge:{request.pk}",
+        service_request_finish(
+            actor=actor, establishment=establishment, request=request, quote=check.quote
         )
-        service_request_transition(request=request, action=RequestAction.COMPLETE, actor=actor)
         audit_record(
             event_type=AuditEventType.FINAL_EXIT_ISSUED,
             actor=actor,
@@ -365,9 +351,8 @@ def final_exit_cancel(
 ) -> FinalExitResult:
     payload_hash = payload_fingerprint({"service": ServiceType.FINAL_EXIT_CANCEL, "number": number})
     with transaction.atomic(durable=True):
-        establishment = establishment_lock_for(actor=actor)
-        replay = service_request_find_replay(
-            establishment=establishment, idempotency_key=idempotency_key, payload_hash=payload_hash
+        establishment, replay = service_request_open(
+            actor=actor, idempotency_key=idempotency_key, payload_hash=payload_hash
         )
         if replay is not None:
             return FinalExitResult(
@@ -382,36 +367,25 @@ def final_exit_cancel(
         check = _assess_cancel(
             final_exit=final_exit, establishment=establishment, on=on, schedule=schedule_at(on)
         )
-        if check.violations:
-            raise EligibilityError(check.violations)
-        if (
-            expected_total_halalas is not None
-            and check.quote.total_halalas != expected_total_halalas
-        ):
-            raise QuoteChanged()
-        request = service_request_create(
+        request = service_request_start(
             actor=actor,
             service_type=ServiceType.FINAL_EXIT_CANCEL,
             establishment=establishment,
             resident=resident,
             idempotency_key=idempotency_key,
             payload_hash=payload_hash,
-            fee_total_halalas=check.quote.total_halalas,
-            fee_lines=check.quote.as_list(),
+            violations=check.violations,
+            quote=check.quote,
+            expected_total_halalas=expected_total_halalas,
         )
         FinalExitChange.objects.create(request=request, final_exit=final_exit)
         final_exit.status = FinalExitStatus.CANCELLED
         final_exit.version += 1
         final_exit.save(update_fields=["status", "version"])
         _set_status(resident, ResidentStatus.ACTIVE, establishment, request)
-        ledger_post_charge(
-            actor=actor,
-            establishment=establishment,
-            service_request=request,
-            lines=check.quote.lines,
-            idempotency_key=f"charge:{request.pk}",
+        service_request_finish(
+            actor=actor, establishment=establishment, request=request, quote=check.quote
         )
-        service_request_transition(request=request, action=RequestAction.COMPLETE, actor=actor)
         audit_record(
             event_type=AuditEventType.FINAL_EXIT_CANCELLED,
             actor=actor,

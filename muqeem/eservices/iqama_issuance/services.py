@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from muqeem.audit.models import AuditEventType
 from muqeem.audit.services import audit_record
 from muqeem.core.dates import format_gregorian, today
-from muqeem.core.errors import DomainError, EligibilityError, ErrorCode, QuoteChanged, Violation
+from muqeem.core.errors import DomainError, ErrorCode, QuoteChanged, Violation
 from muqeem.core.i18n import in_both_languages
 from muqeem.core.ids import make_iqama_number
 from muqeem.delivery.models import DeliveryOrder, DeliveryReason
@@ -26,20 +26,18 @@ from muqeem.establishments.models import Establishment
 from muqeem.fees.quotes import Quote
 from muqeem.fees.schedule import Schedule
 from muqeem.fees.selectors import schedule_at
-from muqeem.fees.services import ledger_post_charge
 from muqeem.notifications.services import sms_send
 from muqeem.residents.models import Dependent, Resident, ResidentHistoryEntry, ResidentHistoryKind
 from muqeem.residents.selectors import access_resident_by_border_number, parse_border_number
 from muqeem.workflow.evaluation import resident_facts
-from muqeem.workflow.machine import RequestAction, ServiceType
+from muqeem.workflow.machine import ServiceType
 from muqeem.workflow.models import ServiceRequest
 from muqeem.workflow.rules import evaluate
 from muqeem.workflow.services import (
-    establishment_lock_for,
     payload_fingerprint,
-    service_request_create,
-    service_request_find_replay,
-    service_request_transition,
+    service_request_finish,
+    service_request_open,
+    service_request_start,
 )
 
 from .fees import is_late, issuance_deadline, issuance_quote
@@ -197,9 +195,8 @@ def iqama_issue(
         {"service": ServiceType.IQAMA_ISSUANCE, "border_number": number}
     )
     with transaction.atomic(durable=True):
-        establishment = establishment_lock_for(actor=actor)
-        replay = service_request_find_replay(
-            establishment=establishment, idempotency_key=idempotency_key, payload_hash=payload_hash
+        establishment, replay = service_request_open(
+            actor=actor, idempotency_key=idempotency_key, payload_hash=payload_hash
         )
         if replay is not None:
             return IssuanceResult(request=replay, issuance=replay.iqama_issuance, replayed=True)
@@ -212,22 +209,16 @@ def iqama_issue(
         check = _assess(
             resident=resident, establishment=establishment, on=on, schedule=schedule_at(on)
         )
-        if check.violations:
-            raise EligibilityError(check.violations)
-        if (
-            expected_total_halalas is not None
-            and check.quote.total_halalas != expected_total_halalas
-        ):
-            raise QuoteChanged()
-        request = service_request_create(
+        request = service_request_start(
             actor=actor,
             service_type=ServiceType.IQAMA_ISSUANCE,
             establishment=establishment,
             resident=resident,
             idempotency_key=idempotency_key,
             payload_hash=payload_hash,
-            fee_total_halalas=check.quote.total_halalas,
-            fee_lines=check.quote.as_list(),
+            violations=check.violations,
+            quote=check.quote,
+            expected_total_halalas=expected_total_halalas,
         )
         iqama_number = iqama_number_allocate()
         resident.iqama_number = iqama_number
@@ -279,14 +270,9 @@ def iqama_issue(
             was_late=check.late,
             delivery=delivery,
         )
-        ledger_post_charge(
-            actor=actor,
-            establishment=establishment,
-            service_request=request,
-            lines=check.quote.lines,
-            idempotency_key=f"charge:{request.pk}",
+        service_request_finish(
+            actor=actor, establishment=establishment, request=request, quote=check.quote
         )
-        service_request_transition(request=request, action=RequestAction.COMPLETE, actor=actor)
         audit_record(
             event_type=AuditEventType.IQAMA_ISSUED,
             actor=actor,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from muqeem.audit.models import AuditEventType
 from muqeem.audit.services import audit_record
 from muqeem.core.dates import format_gregorian, today
-from muqeem.core.errors import DomainError, EligibilityError, ErrorCode, QuoteChanged, Violation
+from muqeem.core.errors import DomainError, ErrorCode, QuoteChanged, Violation
 from muqeem.core.i18n import in_both_languages
 from muqeem.eservices.iqama_renewal.fees import is_late, renewal_quote
 from muqeem.eservices.iqama_renewal.models import IqamaRenewal
@@ -22,19 +22,18 @@ from muqeem.establishments.models import Establishment
 from muqeem.fees.quotes import Quote
 from muqeem.fees.schedule import Schedule
 from muqeem.fees.selectors import schedule_at
-from muqeem.fees.services import ledger_post_charge
 from muqeem.notifications.services import sms_send
 from muqeem.residents.models import Resident, ResidentHistoryEntry, ResidentHistoryKind
 from muqeem.residents.selectors import access_resident_by_iqama_number, parse_iqama_number
 from muqeem.workflow.evaluation import resident_facts
-from muqeem.workflow.machine import RequestAction, ServiceType
+from muqeem.workflow.machine import ServiceType
 from muqeem.workflow.models import ServiceRequest
 from muqeem.workflow.rules import evaluate
 from muqeem.workflow.services import (
     payload_fingerprint,
-    service_request_create,
-    service_request_find_replay,
-    service_request_transition,
+    service_request_finish,
+    service_request_open,
+    service_request_start,
 )
 
 if TYPE_CHECKING:
@@ -155,9 +154,8 @@ def iqama_renew(
     if actor.establishment_id is None:
         raise DomainError(ErrorCode.RESIDENT_NOT_FOUND)
     with transaction.atomic(durable=True):
-        establishment = Establishment.objects.select_for_update().get(pk=actor.establishment_id)
-        replay = service_request_find_replay(
-            establishment=establishment, idempotency_key=idempotency_key, payload_hash=payload_hash
+        establishment, replay = service_request_open(
+            actor=actor, idempotency_key=idempotency_key, payload_hash=payload_hash
         )
         if replay is not None:
             return RenewalResult(request=replay, renewal=replay.iqama_renewal, replayed=True)
@@ -174,22 +172,16 @@ def iqama_renew(
             on=on,
             schedule=schedule_at(on),
         )
-        if check.violations:
-            raise EligibilityError(check.violations)
-        if (
-            expected_total_halalas is not None
-            and check.quote.total_halalas != expected_total_halalas
-        ):
-            raise QuoteChanged()
-        request = service_request_create(
+        request = service_request_start(
             actor=actor,
             service_type=ServiceType.IQAMA_RENEWAL,
             establishment=establishment,
             resident=resident,
             idempotency_key=idempotency_key,
             payload_hash=payload_hash,
-            fee_total_halalas=check.quote.total_halalas,
-            fee_lines=check.quote.as_list(),
+            violations=check.violations,
+            quote=check.quote,
+            expected_total_halalas=expected_total_halalas,
         )
         previous_expiry = resident.iqama_expiry_date or on
         new_expiry = new_expiry_for(
@@ -226,14 +218,9 @@ def iqama_renew(
             old={"iqama_expiry_date": previous_expiry.isoformat()},
             new={"iqama_expiry_date": new_expiry.isoformat(), "period_months": period_months},
         )
-        ledger_post_charge(
-            actor=actor,
-            establishment=establishment,
-            service_request=request,
-            lines=check.quote.lines,
-            idempotency_key=f"charge:{request.pk}",
+        service_request_finish(
+            actor=actor, establishment=establishment, request=request, quote=check.quote
         )
-        service_request_transition(request=request, action=RequestAction.COMPLETE, actor=actor)
         audit_record(
             event_type=AuditEventType.IQAMA_RENEWED,
             actor=actor,

@@ -30,10 +30,9 @@ from muqeem.workflow.machine import RequestAction, ServiceType
 from muqeem.workflow.models import ServiceRequest
 from muqeem.workflow.rules import evaluate
 from muqeem.workflow.services import (
-    establishment_lock_for,
     payload_fingerprint,
     service_request_create,
-    service_request_find_replay,
+    service_request_open,
     service_request_transition,
 )
 
@@ -141,9 +140,8 @@ def passport_update(
         {"service": ServiceType.PASSPORT_UPDATE, "iqama_number": number, **new.as_payload()}
     )
     with transaction.atomic(durable=True):
-        establishment = establishment_lock_for(actor=actor)
-        replay = service_request_find_replay(
-            establishment=establishment, idempotency_key=idempotency_key, payload_hash=payload_hash
+        establishment, replay = service_request_open(
+            actor=actor, idempotency_key=idempotency_key, payload_hash=payload_hash
         )
         if replay is not None:
             return PassportUpdateResult(

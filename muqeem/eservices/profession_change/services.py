@@ -17,19 +17,17 @@ from muqeem.establishments.models import Establishment
 from muqeem.fees.quotes import Quote
 from muqeem.fees.schedule import Schedule
 from muqeem.fees.selectors import schedule_at
-from muqeem.fees.services import ledger_post_charge
 from muqeem.residents.models import Profession, Resident, ResidentHistoryEntry, ResidentHistoryKind
 from muqeem.residents.selectors import access_resident_by_iqama_number, parse_iqama_number
 from muqeem.workflow.evaluation import resident_facts
-from muqeem.workflow.machine import RequestAction, ServiceType
+from muqeem.workflow.machine import ServiceType
 from muqeem.workflow.models import ServiceRequest
 from muqeem.workflow.rules import evaluate
 from muqeem.workflow.services import (
-    establishment_lock_for,
     payload_fingerprint,
     service_request_create,
-    service_request_find_replay,
-    service_request_transition,
+    service_request_finish,
+    service_request_open,
 )
 
 from .fees import profession_change_quote, quote_is_correction
@@ -150,9 +148,8 @@ def profession_change(
         {"service": ServiceType.PROFESSION_CHANGE, "iqama_number": number, "profession": code}
     )
     with transaction.atomic(durable=True):
-        establishment = establishment_lock_for(actor=actor)
-        replay = service_request_find_replay(
-            establishment=establishment, idempotency_key=idempotency_key, payload_hash=payload_hash
+        establishment, replay = service_request_open(
+            actor=actor, idempotency_key=idempotency_key, payload_hash=payload_hash
         )
         if replay is not None:
             return ProfessionChangeResult(
@@ -214,14 +211,9 @@ def profession_change(
             old={"profession": old_profession.code},
             new={"profession": new_profession.code, "correction": check.correction},
         )
-        ledger_post_charge(
-            actor=actor,
-            establishment=establishment,
-            service_request=request,
-            lines=check.quote.lines,
-            idempotency_key=f"charge:{request.pk}",
+        service_request_finish(
+            actor=actor, establishment=establishment, request=request, quote=check.quote
         )
-        service_request_transition(request=request, action=RequestAction.COMPLETE, actor=actor)
         audit_record(
             event_type=AuditEventType.PROFESSION_CHANGED,
             actor=actor,

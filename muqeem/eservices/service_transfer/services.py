@@ -18,7 +18,7 @@ from muqeem.audit.models import AuditEventType
 from muqeem.audit.services import audit_record
 from muqeem.core.codes import digest_matches, keyed_digest, random_digits
 from muqeem.core.dates import format_gregorian, today
-from muqeem.core.errors import DomainError, EligibilityError, ErrorCode, QuoteChanged, Violation
+from muqeem.core.errors import DomainError, EligibilityError, ErrorCode, Violation
 from muqeem.core.i18n import in_both_languages
 from muqeem.core.ids import normalize_digits
 from muqeem.establishments.models import Establishment
@@ -34,10 +34,9 @@ from muqeem.workflow.machine import RequestAction, RequestStatus, ServiceType
 from muqeem.workflow.models import ServiceRequest
 from muqeem.workflow.rules import evaluate
 from muqeem.workflow.services import (
-    establishment_lock_for,
     payload_fingerprint,
-    service_request_create,
-    service_request_find_replay,
+    service_request_open,
+    service_request_start,
     service_request_transition,
 )
 
@@ -148,9 +147,8 @@ def transfer_request_create(
         {"service": ServiceType.SERVICE_TRANSFER, "iqama": number, "moi": moi}
     )
     with transaction.atomic(durable=True):
-        new_sponsor = establishment_lock_for(actor=actor)
-        replay = service_request_find_replay(
-            establishment=new_sponsor, idempotency_key=idempotency_key, payload_hash=payload_hash
+        new_sponsor, replay = service_request_open(
+            actor=actor, idempotency_key=idempotency_key, payload_hash=payload_hash
         )
         if replay is not None:
             return TransferResult(transfer=replay.transfer, replayed=True)
@@ -158,22 +156,16 @@ def transfer_request_create(
         on = today()
         schedule = schedule_at(on)
         check = _assess(resident=resident, new_sponsor=new_sponsor, on=on, schedule=schedule)
-        if check.violations:
-            raise EligibilityError(check.violations)
-        if (
-            expected_total_halalas is not None
-            and check.quote.total_halalas != expected_total_halalas
-        ):
-            raise QuoteChanged()
-        request = service_request_create(
+        request = service_request_start(
             actor=actor,
             service_type=ServiceType.SERVICE_TRANSFER,
             establishment=new_sponsor,
             resident=resident,
             idempotency_key=idempotency_key,
             payload_hash=payload_hash,
-            fee_total_halalas=check.quote.total_halalas,
-            fee_lines=check.quote.as_list(),
+            violations=check.violations,
+            quote=check.quote,
+            expected_total_halalas=expected_total_halalas,
         )
         consent_required = bool(schedule["transfer.worker_consent_required"])
         transfer = TransferRequest.objects.create(

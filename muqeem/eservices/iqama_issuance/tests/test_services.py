@@ -13,7 +13,6 @@ from muqeem.core.dates import add_months
 from muqeem.core.errors import DomainError, EligibilityError, ErrorCode, QuoteChanged
 from muqeem.core.ids import iqama_number_problem, make_iqama_number
 from muqeem.delivery.models import DeliveryOrder, DeliveryReason
-from muqeem.eservices.iqama_issuance import services as issuance_services
 from muqeem.eservices.iqama_issuance.models import (
     FIRST_SERIAL,
     IqamaIssuance,
@@ -29,6 +28,7 @@ from muqeem.establishments.models import Establishment
 from muqeem.fees.models import LedgerJournal, LedgerLine, ScheduleEntry
 from muqeem.fees.selectors import establishment_ledger_balance
 from muqeem.residents.models import ResidentHistoryEntry, ResidentHistoryKind, ResidentStatus
+from muqeem.workflow import services as workflow_services
 from muqeem.workflow.models import RequestEvent, ServiceRequest
 from tests.factories import (
     DependentFactory,
@@ -316,7 +316,7 @@ def test_failure_after_the_ledger_write_leaves_no_trace(
     def boom(**kwargs):
         raise RuntimeError("injected failure after the ledger write")
 
-    monkeypatch.setattr(issuance_services, "service_request_transition", boom)
+    monkeypatch.setattr(workflow_services, "service_request_transition", boom)
     with pytest.raises(RuntimeError):
         _issue(hr_officer, arrival)
 

@@ -8,11 +8,11 @@ from django.utils import timezone
 from muqeem.audit.models import AuditEvent, AuditEventType
 from muqeem.core.dates import add_months
 from muqeem.core.errors import DomainError, EligibilityError, ErrorCode, QuoteChanged
-from muqeem.eservices.iqama_renewal import services as renewal_services
 from muqeem.eservices.iqama_renewal.services import iqama_renew, iqama_renewal_check
 from muqeem.fees.models import LedgerJournal, LedgerLine, ScheduleEntry
 from muqeem.fees.selectors import establishment_ledger_balance
 from muqeem.residents.models import ResidentHistoryEntry
+from muqeem.workflow import services as workflow_services
 from muqeem.workflow.models import RequestEvent, ServiceRequest
 from tests.factories import DependentFactory, ResidentFactory
 
@@ -156,7 +156,7 @@ def test_failure_after_the_ledger_write_leaves_no_trace(
     def boom(**kwargs):
         raise RuntimeError("injected failure after the ledger write")
 
-    monkeypatch.setattr(renewal_services, "service_request_transition", boom)
+    monkeypatch.setattr(workflow_services, "service_request_transition", boom)
     with pytest.raises(RuntimeError):
         _renew(hr_officer, resident)
     resident.refresh_from_db()

@@ -18,6 +18,7 @@ from muqeem.establishments.models import Establishment
 from muqeem.fees.models import LedgerJournal, LedgerLine, ScheduleEntry
 from muqeem.fees.selectors import establishment_ledger_balance
 from muqeem.residents.models import ResidentHistoryEntry, ResidentHistoryKind, ResidentStatus
+from muqeem.workflow import services as workflow_services
 from muqeem.workflow.models import RequestEvent, ServiceRequest
 from tests.factories import ResidentFactory
 
@@ -250,7 +251,7 @@ def test_failure_after_the_ledger_write_leaves_no_trace(
     def boom(**kwargs):
         raise RuntimeError("injected failure after the ledger write")
 
-    monkeypatch.setattr(change_services, "service_request_transition", boom)
+    monkeypatch.setattr(workflow_services, "service_request_transition", boom)
     with pytest.raises(RuntimeError):
         _change(hr_officer, resident, driver.code)
     resident.refresh_from_db()
