@@ -35,9 +35,10 @@ def _clean_permissions(permissions: Iterable[str]) -> list[str]:
 def users_of_establishment(*, actor: User) -> QuerySet[User]:
     if actor.establishment_id is None:
         return User.objects.none()
-    return User.objects.filter(establishment_id=actor.establishment_id).order_by(
-        "-is_main_user", "username"
-    )
+    # API keys act through service users of their own; they are managed on the API keys page.
+    return User.objects.filter(
+        establishment_id=actor.establishment_id, api_key__isnull=True
+    ).order_by("-is_main_user", "username")
 
 
 def access_user(*, actor: User, user_id: int) -> User:

@@ -31,6 +31,8 @@ class ErrorCode(StrEnum):
     ELIGIBILITY_FAILED = "ELIGIBILITY_FAILED"
     TRANSITION_NOT_ALLOWED = "TRANSITION_NOT_ALLOWED"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    IDEMPOTENCY_KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE"
+    RATE_LIMITED = "RATE_LIMITED"
     QUOTE_CHANGED = "QUOTE_CHANGED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
     # Identifiers
@@ -127,6 +129,13 @@ CATALOGUE: Mapping[ErrorCode, Message] = {
     ),
     ErrorCode.IDEMPOTENCY_CONFLICT: Message(
         _("This idempotency key was already used with different data."), http_status=409
+    ),
+    ErrorCode.IDEMPOTENCY_KEY_IN_USE: Message(
+        _("A request with this idempotency key is still being processed. Try again shortly."),
+        http_status=409,
+    ),
+    ErrorCode.RATE_LIMITED: Message(
+        _("Too many requests with this API key. Try again in {seconds} seconds."), http_status=429
     ),
     ErrorCode.QUOTE_CHANGED: Message(
         _("The data or the fees changed since you verified them. Verify the data again."),
