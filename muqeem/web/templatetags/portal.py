@@ -49,3 +49,9 @@ def money_html(halalas: int | None) -> str:
 def ltr(value: object) -> str:
     """An identifier or number that must read left to right inside Arabic text."""
     return format_html('<bdi dir="ltr">{}</bdi>', value)
+
+
+@register.simple_tag
+def list_separator() -> str:
+    """The comma between list items: «، » in Arabic, ", " in English."""
+    return "، " if (get_language() or "ar").startswith("ar") else ", "
