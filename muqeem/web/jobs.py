@@ -7,6 +7,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+from muqeem.alerts.services import alerts_daily_run
 from muqeem.api.services import idempotency_records_purge
 from muqeem.eservices.exit_reentry.services import visas_daily_run
 from muqeem.eservices.final_exit.services import final_exits_daily_run
@@ -17,11 +18,14 @@ def daily_jobs_run(*, on: date) -> dict[str, Any]:
     visas = visas_daily_run(on=on)
     final_exits = final_exits_daily_run(on=on)
     transfers = transfers_expire_run(on=on)
+    # After the visa job, so visas it has just expired are not offered as unused.
+    alerts = alerts_daily_run(on=on)
     purged = idempotency_records_purge()
     return {
         "date": on.isoformat(),
         "visas": asdict(visas),
         "final_exits_expired": final_exits,
         "transfers_expired": transfers,
+        "alerts": alerts,
         "idempotency_records_purged": purged,
     }
