@@ -59,6 +59,7 @@ class AuditEventType(IntEnum):
     PENALTY_PAID = 511
     DOCUMENT_PRINTED = 601
     DOCUMENT_VERIFIED = 602
+    REPORT_EXPORTED = 610
 
 
 class AuditEvent(models.Model):

@@ -16,7 +16,13 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     can_manage_users = establishment is not None and (
         user.is_main_user or user.has_service_permission(Permission.USER_MANAGEMENT)
     )
+    can_view_residents = establishment is not None and user.has_service_permission(
+        Permission.VIEW_RESIDENTS
+    )
+    can_view_reports = establishment is not None and user.has_service_permission(Permission.REPORTS)
     return {
+        "can_view_residents": can_view_residents,
+        "can_view_reports": can_view_reports,
         "eservices_menu": menu,
         "current_establishment": establishment,
         "can_manage_users": can_manage_users,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from muqeem.core.dates import add_months, today
@@ -29,7 +29,7 @@ from muqeem.reports.residents import (
     visa_at_risk_q,
     visa_outstanding_q,
 )
-from muqeem.residents.models import Dependent, Resident, ResidentStatus
+from muqeem.residents.models import Dependent, Nationality, Resident, ResidentStatus
 from muqeem.workflow.machine import RequestStatus
 
 __all__ = ["CURRENT_STATUSES", "Dashboard", "establishment_dashboard"]
@@ -40,7 +40,7 @@ PASSPORT_WINDOW_DAYS = 180
 RENEWAL_HORIZON_DAYS = 90
 RENEWAL_MONTHS = 12
 CHART_MONTHS = 12
-CHART_NATIONALITIES = 8
+CHART_NATIONALITIES = 10
 
 
 @dataclass(frozen=True)
@@ -121,28 +121,71 @@ def month_ranges(on: date, months: int = CHART_MONTHS) -> list[tuple[date, date]
 
 
 def _resident_figures(establishment: Establishment, on: date) -> dict[str, Any]:
-    current = Q(status__in=CURRENT_STATUSES)
+    """One pass over the current residents. The status test sits in the WHERE clause rather than in
+    every FILTER: on SQLite each filtered count costs per row, and this halves the query."""
     columns: dict[str, Any] = {
-        "residents": Count("pk", filter=current),
-        "iqama_expired": Count("pk", filter=current & Q(iqama_expiry_date__lt=on)),
+        "residents": Count("pk"),
+        "iqama_expired": Count("pk", filter=Q(iqama_expiry_date__lt=on)),
         "passports_expiring": Count(
-            "pk",
-            filter=current & Q(passport_expiry_date__lte=on + timedelta(days=PASSPORT_WINDOW_DAYS)),
+            "pk", filter=Q(passport_expiry_date__lte=on + timedelta(days=PASSPORT_WINDOW_DAYS))
         ),
-        "abroad": Count("pk", filter=current & Q(inside_kingdom=False)),
-        "not_returned": Count("pk", filter=Q(status=ResidentStatus.EXITED_NOT_RETURNED)),
+        "abroad": Count("pk", filter=Q(inside_kingdom=False)),
     }
     for days in EXPIRY_WINDOWS:
         columns[f"within_{days}"] = Count(
             "pk",
-            filter=current
-            & Q(iqama_expiry_date__gte=on, iqama_expiry_date__lte=on + timedelta(days=days)),
+            filter=Q(iqama_expiry_date__gte=on, iqama_expiry_date__lte=on + timedelta(days=days)),
         )
     for i, (start, end) in enumerate(month_ranges(on)):
         columns[f"month_{i}"] = Count(
-            "pk", filter=current & Q(iqama_expiry_date__gte=start, iqama_expiry_date__lte=end)
+            "pk", filter=Q(iqama_expiry_date__gte=start, iqama_expiry_date__lte=end)
         )
-    return Resident.objects.filter(establishment=establishment).aggregate(**columns)
+    return Resident.objects.filter(
+        establishment=establishment, status__in=CURRENT_STATUSES
+    ).aggregate(**columns)
+
+
+def _count_of(qs: QuerySet[Any], key: str) -> Subquery:
+    """`qs`'s row count as a scalar subquery correlated on `key` = the outer establishment."""
+    return Subquery(
+        qs.filter(**{key: OuterRef("pk")})
+        .order_by()
+        .values(key)
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def _in_flight(establishment: Establishment) -> dict[str, int]:
+    """Residents who left and did not return, transfer requests waiting for this establishment's
+    answer, and cards in the post: three small indexed counts in one query."""
+    row = (
+        Establishment.objects.filter(pk=establishment.pk)
+        .annotate(
+            not_returned=Coalesce(
+                _count_of(
+                    Resident.objects.filter(status=ResidentStatus.EXITED_NOT_RETURNED),
+                    "establishment",
+                ),
+                0,
+            ),
+            pending_transfers=Coalesce(
+                _count_of(
+                    TransferRequest.objects.filter(request__status=RequestStatus.SUBMITTED),
+                    "from_establishment",
+                ),
+                0,
+            ),
+            in_transit=Coalesce(
+                _count_of(DeliveryOrder.objects.filter(status__in=OPEN_STATUSES), "establishment"),
+                0,
+            ),
+        )
+        .values("not_returned", "pending_transfers", "in_transit")
+        .get()
+    )
+    return {key: int(value) for key, value in row.items()}
 
 
 def renewal_needs(*, establishment: Establishment, on: date, schedule: Schedule) -> RenewalNeeds:
@@ -199,17 +242,22 @@ def renewal_needs(*, establishment: Establishment, on: date, schedule: Schedule)
 
 
 def _nationalities(establishment: Establishment) -> list[NationalityCount]:
-    rows = (
+    """Current residents per nationality, most first. Grouped on the id alone (no join per row),
+    then the few names read in a second, tiny query."""
+    rows = list(
         Resident.objects.filter(establishment=establishment, status__in=CURRENT_STATUSES)
-        .values("nationality_id", "nationality__name_ar", "nationality__name_en")
+        .values("nationality_id")
         .annotate(n=Count("pk"))
         .order_by("-n", "nationality_id")
     )
+    names = {
+        n.code: n for n in Nationality.objects.filter(code__in=[r["nationality_id"] for r in rows])
+    }
     return [
         NationalityCount(
             code=r["nationality_id"],
-            name_ar=r["nationality__name_ar"],
-            name_en=r["nationality__name_en"],
+            name_ar=names[r["nationality_id"]].name_ar,
+            name_en=names[r["nationality_id"]].name_en,
             count=r["n"],
         )
         for r in rows
@@ -217,8 +265,9 @@ def _nationalities(establishment: Establishment) -> list[NationalityCount]:
 
 
 def establishment_dashboard(*, establishment: Establishment, on: date | None = None) -> Dashboard:
-    """Everything the home page shows, in seven queries (residents, visas, transfers, deliveries,
-    renewal groups, the fee schedule, nationalities)."""
+    """Everything the home page shows, in seven queries whatever the number of residents: the
+    current residents' counts, visas, the in-flight counts, the fee schedule, renewal groups, and
+    nationalities (counts, then names)."""
     on = on or today()
     figures = _resident_figures(establishment, on)
     visas = Visa.objects.filter(resident__establishment=establishment).aggregate(
@@ -231,12 +280,7 @@ def establishment_dashboard(*, establishment: Establishment, on: date | None = N
             filter=visa_at_risk_q(establishment_id=establishment.pk, on=on),
         ),
     )
-    pending_transfers = TransferRequest.objects.filter(
-        from_establishment=establishment, request__status=RequestStatus.SUBMITTED
-    ).count()
-    in_transit = DeliveryOrder.objects.filter(
-        establishment=establishment, status__in=OPEN_STATUSES
-    ).count()
+    in_flight = _in_flight(establishment)
     renewal = renewal_needs(establishment=establishment, on=on, schedule=schedule_at(on))
     return Dashboard(
         on=on,
@@ -248,11 +292,11 @@ def establishment_dashboard(*, establishment: Establishment, on: date | None = N
         ),
         passports_expiring=figures["passports_expiring"],
         abroad=figures["abroad"],
-        not_returned=figures["not_returned"],
+        not_returned=in_flight["not_returned"],
         visas_outstanding=visas["outstanding"],
         visas_at_risk=visas["at_risk"],
-        pending_transfers=pending_transfers,
-        deliveries_in_transit=in_transit,
+        pending_transfers=in_flight["pending_transfers"],
+        deliveries_in_transit=in_flight["in_transit"],
         renewal=renewal,
         months=tuple(
             MonthCount(start, end, figures[f"month_{i}"])

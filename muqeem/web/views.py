@@ -57,10 +57,12 @@ def _drill_downs(board: Dashboard) -> dict[str, str]:
 
 
 def _charts(board: Dashboard, *, link: bool) -> tuple[Chart, Chart]:
+    arabic = (get_language() or "ar").startswith("ar")
     months = column_chart(
         [
             Datum(
-                label=date_format(m.start, "F"),
+                # Arabic month names are short; English ones are abbreviated to fit 12 columns.
+                label=date_format(m.start, "F" if arabic else "M"),
                 sublabel=str(m.start.year),
                 value=m.count,
                 detail=f"{format_dual(m.start)} – {format_dual(m.end)}",
@@ -75,7 +77,6 @@ def _charts(board: Dashboard, *, link: bool) -> tuple[Chart, Chart]:
         label_header=_("Month"),
         value_header=_("Iqamas expiring"),
     )
-    arabic = (get_language() or "ar").startswith("ar")
     top = board.nationalities[:CHART_NATIONALITIES]
     data = [
         Datum(

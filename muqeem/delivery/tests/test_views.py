@@ -77,8 +77,8 @@ def test_the_list_costs_the_same_queries_for_one_or_a_full_page(
     full = list_queries(officer_client)
     assert one == full
     assert list_queries(officer_client, status="requested", page=2) == full
-    # Session, user, establishment (menu), count, page of orders with their residents.
-    with django_assert_num_queries(5):
+    # Session, user, establishment (menu), unread alerts (bell), count, page of orders with residents.
+    with django_assert_num_queries(6):
         officer_client.get(reverse("delivery:list"))
 
 
