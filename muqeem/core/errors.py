@@ -105,6 +105,17 @@ class ErrorCode(StrEnum):
     DELIVERY_NOT_FOUND = "DELIVERY_NOT_FOUND"
     DELIVERY_STATUS_NOT_ALLOWED = "DELIVERY_STATUS_NOT_ALLOWED"
     DELIVERY_ALREADY_OPEN = "DELIVERY_ALREADY_OPEN"
+    # Bulk transactions (files and rows, before any service is asked)
+    BULK_FILE_TOO_LARGE = "BULK_FILE_TOO_LARGE"
+    BULK_FILE_TYPE_NOT_ALLOWED = "BULK_FILE_TYPE_NOT_ALLOWED"
+    BULK_FILE_UNREADABLE = "BULK_FILE_UNREADABLE"
+    BULK_FILE_ENCODING = "BULK_FILE_ENCODING"
+    BULK_FILE_EMPTY = "BULK_FILE_EMPTY"
+    BULK_TOO_MANY_ROWS = "BULK_TOO_MANY_ROWS"
+    BULK_COLUMNS_INVALID = "BULK_COLUMNS_INVALID"
+    BULK_OPERATION_UNKNOWN = "BULK_OPERATION_UNKNOWN"
+    BULK_DUPLICATE_ROW = "BULK_DUPLICATE_ROW"
+    BULK_NOT_CONFIRMABLE = "BULK_NOT_CONFIRMABLE"
 
 
 @dataclass(frozen=True)
@@ -365,6 +376,45 @@ CATALOGUE: Mapping[ErrorCode, Message] = {
     ErrorCode.DELIVERY_ALREADY_OPEN: Message(
         _("A delivery order for this resident's card is already in progress ({tracking})."),
         http_status=409,
+    ),
+    ErrorCode.BULK_FILE_TOO_LARGE: Message(
+        _("The file is larger than {max_mb} MB."),
+        hint=_("Split the rows into several files."),
+        http_status=413,
+    ),
+    ErrorCode.BULK_FILE_TYPE_NOT_ALLOWED: Message(
+        _("Only Excel (.xlsx) and CSV (.csv) files are accepted."),
+        hint=_("Download the template, fill it in and upload it as .xlsx or .csv."),
+    ),
+    ErrorCode.BULK_FILE_UNREADABLE: Message(
+        _("The file could not be read as a {file_format} spreadsheet."),
+        hint=_("Download the template, fill it in and upload it as .xlsx or .csv."),
+    ),
+    ErrorCode.BULK_FILE_ENCODING: Message(
+        _("The CSV file is not encoded in UTF-8."),
+        hint=_('In Excel, use "Save as" and choose "CSV UTF-8 (Comma delimited)".'),
+    ),
+    ErrorCode.BULK_FILE_EMPTY: Message(
+        _("The file has no rows to process."),
+        hint=_("Write one transaction per row under the header row of the template."),
+    ),
+    ErrorCode.BULK_TOO_MANY_ROWS: Message(
+        _("The file has more than {max_rows} rows."),
+        hint=_("Split the rows into several files."),
+    ),
+    ErrorCode.BULK_COLUMNS_INVALID: Message(
+        _("The columns of the file do not match the template: {problems}."),
+        hint=_("Keep the header row of the template as it is."),
+    ),
+    ErrorCode.BULK_OPERATION_UNKNOWN: Message(
+        _("Unknown operation “{value}”; use one of: {allowed}.")
+    ),
+    ErrorCode.BULK_DUPLICATE_ROW: Message(
+        _("The same operation for {subject} is already in row {row}."),
+        hint=_("Delete the repeated row."),
+    ),
+    ErrorCode.BULK_NOT_CONFIRMABLE: Message(
+        _("This batch cannot be run now: it is {status}."), http_status=409
     ),
 }
 

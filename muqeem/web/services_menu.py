@@ -24,6 +24,7 @@ ESERVICES_MENU: tuple[MenuEntry, ...] = (
     MenuEntry(_("Passport information update"), "passport_update:update"),
     MenuEntry(_("Wasel delivery"), "delivery:list"),
     MenuEntry(_("Replace a lost or damaged iqama card"), "delivery:reprint"),
+    MenuEntry(_("Bulk transactions"), "bulk:index"),
     MenuEntry(_("Transfer of services"), "service_transfer:request"),
     MenuEntry(_("Incoming requests"), "service_transfer:inbox"),
 )

@@ -1,0 +1,353 @@
+"""The dry run and the run of a batch's rows, one row at a time through the same service functions
+as the single pages: `*_check` for the dry run, the action itself (with the row's idempotency key)
+for the run. Nothing here adds to the rules; each row records what its service answered."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from muqeem.accounts.permissions import Permission
+from muqeem.bulk.errors import code_violation, domain_error_dicts, violation_dict
+from muqeem.bulk.models import BatchStatus, BulkBatch, BulkRow, Operation, RowStatus
+from muqeem.bulk.rows import RowArguments, RowReading, mark_duplicates, read_row
+from muqeem.bulk.services.batches import (
+    batch_fail,
+    key_prefix,
+    refresh_counters,
+    row_idempotency_key,
+)
+from muqeem.core.errors import DomainError, ErrorCode
+from muqeem.eservices.exit_reentry.services import (
+    visa_cancel,
+    visa_cancel_check,
+    visa_issue,
+    visa_issue_check,
+)
+from muqeem.eservices.iqama_renewal.services import iqama_renew, iqama_renewal_check
+from muqeem.residents.models import Resident
+from muqeem.workflow.models import ServiceRequest
+
+if TYPE_CHECKING:
+    from muqeem.accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+OPERATION_PERMISSION: dict[str, Permission] = {
+    Operation.RENEW_IQAMA: Permission.IQAMA_RENEWAL,
+    Operation.ISSUE_EXIT_REENTRY: Permission.EXIT_REENTRY,
+    Operation.CANCEL_VISA: Permission.EXIT_REENTRY,
+}
+# Progress is written every this many rows (one aggregate query), not after each row.
+PROGRESS_EVERY = 20
+CHUNK = 200
+
+
+# --- One row through the services -------------------------------------------------------------
+
+
+@dataclass
+class RowOutcome:
+    status: str
+    violations: list[dict[str, Any]] = field(default_factory=list)
+    fee_quoted_halalas: int | None = None
+    fee_charged_halalas: int = 0
+    request_number: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def _resident_detail(resident: Resident) -> dict[str, Any]:
+    return {"name_ar": resident.name_ar, "name_en": resident.name_en}
+
+
+def _permission_refusal(actor: User, operation: str) -> RowOutcome | None:
+    if actor.has_service_permission(OPERATION_PERMISSION[operation]):
+        return None
+    return RowOutcome(RowStatus.INVALID, [code_violation(ErrorCode.PERMISSION_DENIED)])
+
+
+def _check_row(actor: User, args: RowArguments) -> RowOutcome:
+    """The dry run of one row: the service's own check, nothing else."""
+    try:
+        if args.operation == Operation.RENEW_IQAMA:
+            renewal = iqama_renewal_check(
+                actor=actor, iqama_number=args.iqama_number, period_months=args.months
+            )
+            violations = renewal.violations
+            fee = renewal.quote.total_halalas
+            detail = _resident_detail(renewal.resident) | {
+                "new_expiry": renewal.new_expiry.isoformat()
+            }
+        elif args.operation == Operation.ISSUE_EXIT_REENTRY:
+            assert args.terms is not None  # noqa: S101 - read_row sets terms for this operation
+            issue = visa_issue_check(actor=actor, iqama_number=args.iqama_number, terms=args.terms)
+            violations = issue.violations
+            fee = issue.quote.total_halalas
+            detail = _resident_detail(issue.resident) | {
+                "travel_by": issue.dates.travel_by.isoformat()
+            }
+        else:
+            cancel = visa_cancel_check(actor=actor, visa_number=args.visa_number)
+            violations = cancel.violations
+            fee = cancel.quote.total_halalas
+            detail = _resident_detail(cancel.visa.resident)
+    except DomainError as exc:
+        return RowOutcome(RowStatus.INVALID, domain_error_dicts(exc))
+    return RowOutcome(
+        RowStatus.INVALID if violations else RowStatus.VALID,
+        [violation_dict(v) for v in violations],
+        fee_quoted_halalas=fee,
+        detail=detail,
+    )
+
+
+def _execute_row(actor: User, batch: BulkBatch, row: BulkRow, args: RowArguments) -> RowOutcome:
+    """Run one row through its service, in the service's own transaction."""
+    key = row_idempotency_key(
+        establishment_id=batch.establishment_id,
+        file_sha256=batch.file_sha256,
+        row_number=row.row_number,
+    )
+    expected = row.fee_quoted_halalas
+    detail = dict(row.detail)
+    try:
+        if args.operation == Operation.RENEW_IQAMA:
+            renewal = iqama_renew(
+                actor=actor,
+                iqama_number=args.iqama_number,
+                period_months=args.months,
+                idempotency_key=key,
+                expected_total_halalas=expected,
+            )
+            request, replayed = renewal.request, renewal.replayed
+            detail["new_expiry"] = renewal.renewal.new_expiry.isoformat()
+        elif args.operation == Operation.ISSUE_EXIT_REENTRY:
+            assert args.terms is not None  # noqa: S101 - read_row sets terms for this operation
+            visa = visa_issue(
+                actor=actor,
+                iqama_number=args.iqama_number,
+                terms=args.terms,
+                idempotency_key=key,
+                expected_total_halalas=expected,
+            )
+            request, replayed = visa.request, visa.replayed
+            detail["visa_number"] = visa.visa.number
+        else:
+            visa = visa_cancel(actor=actor, visa_number=args.visa_number, idempotency_key=key)
+            request, replayed = visa.request, visa.replayed
+            detail["visa_number"] = visa.visa.number
+    except DomainError as exc:
+        return RowOutcome(RowStatus.FAILED, domain_error_dicts(exc), fee_quoted_halalas=expected)
+    # A replay on the row's first attempt means an earlier upload of this file did it; on a later
+    # attempt it is this run's own work, committed just before the worker died.
+    if replayed and row.attempts <= 1:
+        return RowOutcome(
+            RowStatus.SKIPPED,
+            fee_quoted_halalas=expected,
+            request_number=request.number,
+            detail=detail,
+        )
+    return RowOutcome(
+        RowStatus.DONE,
+        fee_quoted_halalas=expected,
+        fee_charged_halalas=request.fee_total_halalas,
+        request_number=request.number,
+        detail=detail,
+    )
+
+
+def _save_outcome(row_id: int, from_status: str, outcome: RowOutcome) -> None:
+    BulkRow.objects.filter(pk=row_id, status=from_status).update(
+        status=outcome.status,
+        violations=outcome.violations,
+        fee_quoted_halalas=outcome.fee_quoted_halalas,
+        fee_charged_halalas=outcome.fee_charged_halalas,
+        request_number=outcome.request_number,
+        detail=outcome.detail,
+        updated_at=timezone.now(),
+    )
+
+
+def _actor_for(batch: BulkBatch, user_id: int | None) -> User | None:
+    """The officer the services act for, as the database has them now: still active, still of this
+    establishment, still allowed bulk transactions. None otherwise."""
+    from muqeem.accounts.models import User
+
+    actor = User.objects.filter(pk=user_id).first() if user_id else None
+    if (
+        actor is None
+        or actor.establishment_id != batch.establishment_id
+        or not actor.has_service_permission(Permission.BULK)
+    ):
+        return None
+    return actor
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+# --- Dry run ------------------------------------------------------------------------------------
+
+
+def bulk_batch_validate(*, batch_id: int) -> BulkBatch | None:
+    """Check every pending row through its service. Safe to run twice: only pending rows are
+    checked, each saved only if still pending, and the counters are recounted from the rows."""
+    batch = BulkBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.status != BatchStatus.VALIDATING:
+        return batch
+    actor = _actor_for(batch, batch.uploaded_by_id)
+    done_before = {
+        request.idempotency_key: request
+        for request in ServiceRequest.objects.filter(
+            establishment_id=batch.establishment_id,
+            idempotency_key__startswith=key_prefix(batch.establishment_id, batch.file_sha256),
+        ).select_related("resident")
+    }
+    # Every row is read first (in file order) so that a repeated row is told from its first
+    # occurrence even when a run resumes half-way.
+    rows = list(
+        BulkRow.objects.filter(batch_id=batch_id)
+        .order_by("row_number")
+        .only("pk", "row_number", "input", "status")
+    )
+    readings = [(row.row_number, read_row(row.input)) for row in rows]
+    mark_duplicates(readings)
+    try:
+        since_progress = 0
+        for row, (_number, reading) in zip(rows, readings, strict=True):
+            if row.status != RowStatus.PENDING:
+                continue
+            outcome = _validate_row(actor, batch, row, reading, done_before)
+            _save_outcome(row.pk, RowStatus.PENDING, outcome)
+            since_progress += 1
+            if since_progress >= PROGRESS_EVERY:
+                refresh_counters(batch_id)
+                since_progress = 0
+    except Exception:
+        batch_fail(batch_id)
+        raise
+    return _finish_validation(batch_id)
+
+
+def _validate_row(
+    actor: User | None,
+    batch: BulkBatch,
+    row: BulkRow,
+    reading: RowReading,
+    done_before: dict[str, ServiceRequest],
+) -> RowOutcome:
+    if reading.violations or reading.arguments is None:
+        return RowOutcome(RowStatus.INVALID, reading.violations)
+    if actor is None:
+        return RowOutcome(RowStatus.INVALID, [code_violation(ErrorCode.PERMISSION_DENIED)])
+    refusal = _permission_refusal(actor, reading.arguments.operation)
+    if refusal is not None:
+        return refusal
+    key = row_idempotency_key(
+        establishment_id=batch.establishment_id,
+        file_sha256=batch.file_sha256,
+        row_number=row.row_number,
+    )
+    earlier = done_before.get(key)
+    if earlier is not None:
+        detail = _resident_detail(earlier.resident) if earlier.resident else {}
+        return RowOutcome(RowStatus.SKIPPED, request_number=earlier.number, detail=detail)
+    try:
+        return _check_row(actor, reading.arguments)
+    except Exception:
+        logger.exception("bulk batch %s row %s: check failed", batch.pk, row.row_number)
+        return RowOutcome(RowStatus.INVALID, [code_violation(ErrorCode.INTERNAL_ERROR)])
+
+
+def _finish_validation(batch_id: int) -> BulkBatch:
+    with transaction.atomic():
+        batch = BulkBatch.objects.select_for_update().get(pk=batch_id)
+        quoted = BulkRow.objects.filter(batch_id=batch_id, status=RowStatus.VALID).aggregate(
+            total=Sum("fee_quoted_halalas")
+        )["total"]
+        pending = BulkRow.objects.filter(batch_id=batch_id, status=RowStatus.PENDING).exists()
+        extra: dict[str, Any] = {"fees_quoted_halalas": quoted or 0}
+        if batch.status == BatchStatus.VALIDATING and not pending:
+            extra |= {"status": BatchStatus.VALIDATED, "validated_at": timezone.now()}
+        refresh_counters(batch_id, **extra)
+    batch.refresh_from_db()
+    return batch
+
+
+def bulk_batch_execute(*, batch_id: int) -> BulkBatch | None:
+    """Run every valid row, one by one, each in its service's own transaction."""
+    with transaction.atomic():
+        batch = BulkBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or batch.status != BatchStatus.RUNNING:
+            return batch
+        if batch.started_at is None:
+            batch.started_at = timezone.now()
+            BulkBatch.objects.filter(pk=batch_id).update(started_at=batch.started_at)
+    actor = _actor_for(batch, batch.confirmed_by_id)
+    ids = list(
+        BulkRow.objects.filter(batch_id=batch_id, status=RowStatus.VALID)
+        .order_by("row_number")
+        .values_list("pk", flat=True)
+    )
+    try:
+        since_progress = 0
+        for chunk in _chunks(ids):
+            for row in BulkRow.objects.filter(pk__in=chunk).order_by("row_number"):
+                if not _claim(row):
+                    continue
+                outcome = _run_row(actor, batch, row)
+                _save_outcome(row.pk, RowStatus.PROCESSING, outcome)
+                since_progress += 1
+                if since_progress >= PROGRESS_EVERY:
+                    refresh_counters(batch_id)
+                    since_progress = 0
+    except Exception:
+        batch_fail(batch_id)
+        raise
+    return _finish_run(batch_id)
+
+
+def _claim(row: BulkRow) -> bool:
+    claimed = BulkRow.objects.filter(pk=row.pk, status=RowStatus.VALID).update(
+        status=RowStatus.PROCESSING, attempts=row.attempts + 1, updated_at=timezone.now()
+    )
+    row.attempts += 1
+    return claimed == 1
+
+
+def _run_row(actor: User | None, batch: BulkBatch, row: BulkRow) -> RowOutcome:
+    reading = read_row(row.input)
+    if reading.arguments is None:
+        return RowOutcome(RowStatus.FAILED, reading.violations)
+    if actor is None:
+        return RowOutcome(RowStatus.FAILED, [code_violation(ErrorCode.PERMISSION_DENIED)])
+    refusal = _permission_refusal(actor, reading.arguments.operation)
+    if refusal is not None:
+        refusal.status = RowStatus.FAILED
+        return refusal
+    try:
+        return _execute_row(actor, batch, row, reading.arguments)
+    except Exception:
+        # The service's transaction rolled back; this row fails alone and the run goes on.
+        logger.exception("bulk batch %s row %s: run failed", batch.pk, row.row_number)
+        return RowOutcome(RowStatus.FAILED, [code_violation(ErrorCode.INTERNAL_ERROR)])
+
+
+def _finish_run(batch_id: int) -> BulkBatch:
+    with transaction.atomic():
+        batch = BulkBatch.objects.select_for_update().get(pk=batch_id)
+        open_rows = BulkRow.objects.filter(
+            batch_id=batch_id, status__in=[RowStatus.VALID, RowStatus.PROCESSING]
+        ).exists()
+        extra: dict[str, Any] = {}
+        if batch.status == BatchStatus.RUNNING and not open_rows:
+            extra = {"status": BatchStatus.DONE, "finished_at": timezone.now()}
+        refresh_counters(batch_id, **extra)
+    batch.refresh_from_db()
+    return batch

@@ -1,0 +1,18 @@
+"""Thin tasks: they take a batch id and call a service. Both services are safe to run twice for one
+batch (status guards on the batch and on every row)."""
+
+from django_tasks import task
+
+from muqeem.bulk.services import bulk_batch_execute, bulk_batch_validate
+
+
+@task()
+def bulk_batch_validate_task(*, batch_id: int) -> str | None:
+    batch = bulk_batch_validate(batch_id=batch_id)
+    return None if batch is None else batch.status
+
+
+@task()
+def bulk_batch_execute_task(*, batch_id: int) -> str | None:
+    batch = bulk_batch_execute(batch_id=batch_id)
+    return None if batch is None else batch.status
