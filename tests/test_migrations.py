@@ -11,10 +11,17 @@ def test_migrations_are_in_sync_with_models():
     assert "No changes detected" in out.getvalue()
 
 
-@pytest.mark.django_db
-def test_schedule_defaults_are_loaded_by_migration():
-    from muqeem.fees.models import ScheduleEntry
+def test_schedule_migrations_load_exactly_the_published_defaults():
+    """Every schedule key's default in code is what the data migrations load, and nothing else
+    (read from the migrations themselves, so it holds whatever other tests did to the tables)."""
+    import importlib
+    import pkgutil
+
+    from muqeem.fees import migrations as fee_migrations
     from muqeem.fees.schedule import KEYS
 
-    loaded = {e.key: e.value for e in ScheduleEntry.objects.all()}
-    assert {k.name: k.default for k in KEYS} == loaded
+    loaded: dict[str, object] = {}
+    for info in sorted(pkgutil.iter_modules(fee_migrations.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"muqeem.fees.migrations.{info.name}")
+        loaded |= getattr(module, "DEFAULTS", {})
+    assert loaded == {k.name: k.default for k in KEYS}

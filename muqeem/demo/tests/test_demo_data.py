@@ -9,6 +9,12 @@ from muqeem.residents.models import Resident
 
 @pytest.mark.django_db
 def test_demo_data_is_complete_and_idempotent():
+    # The reference data a migration loads (a transactional test elsewhere may have flushed it).
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("muqeem.residents.migrations.0003_reference_data").load(apps, None)
     call_command("demo_data", verbosity=0)
     counts = (Establishment.objects.count(), User.objects.count(), Resident.objects.count())
     balances = sorted(Establishment.objects.values_list("balance_halalas", flat=True))

@@ -18,24 +18,15 @@ from playwright.sync_api import expect
 from muqeem.bulk.models import BatchStatus, BulkBatch
 from muqeem.bulk.services import batches as bulk_batches
 from muqeem.bulk.services import bulk_batch_execute, bulk_batch_validate
+from muqeem.bulk.tests.conftest import HEADER, renew
 from muqeem.fees.models import JournalKind, LedgerJournal
-from tests.browser import conftest as browser_conftest
+from tests.browser.conftest import latest_security_code
 from tests.browser.pages import log_in
 from tests.factories import ResidentFactory
-
-from .conftest import HEADER, renew
 
 pytestmark = pytest.mark.browser
 
 # The browser, the live-server page and the transactional personas of tests/browser.
-browser = browser_conftest.browser
-new_page = browser_conftest.new_page
-page = browser_conftest.page
-screenshot = browser_conftest.screenshot
-establishment = browser_conftest.establishment
-other_establishment = browser_conftest.other_establishment
-hr_officer = browser_conftest.hr_officer
-latest_security_code = browser_conftest.latest_security_code
 
 BULK_URL = "/bulk/"
 BATCH_URL_RE = re.compile(r"/bulk/batches/(\d+)/$")
