@@ -12,7 +12,10 @@ from muqeem.alerts.services import alerts_daily_run
 from muqeem.alerts.tests.conftest import ON, at, make_resident
 from muqeem.notifications.models import SmsMessage
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_two_runs_at_once_send_one_digest(establishment):

@@ -13,7 +13,10 @@ from muqeem.fees.models import LedgerJournal
 from muqeem.fees.selectors import establishment_ledger_balance
 from muqeem.workflow.models import ServiceRequest
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 CLIENTS = 8
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from muqeem.accounts.permissions import Permission
 from muqeem.bulk.errors import code_violation, domain_error_dicts, violation_dict
@@ -23,6 +24,7 @@ from muqeem.bulk.services.batches import (
     row_idempotency_key,
 )
 from muqeem.core.errors import DomainError, ErrorCode
+from muqeem.core.i18n import in_both_languages
 from muqeem.eservices.exit_reentry.services import (
     visa_cancel,
     visa_cancel_check,
@@ -30,6 +32,7 @@ from muqeem.eservices.exit_reentry.services import (
     visa_issue_check,
 )
 from muqeem.eservices.iqama_renewal.services import iqama_renew, iqama_renewal_check
+from muqeem.notifications.services import sms_send
 from muqeem.residents.models import Resident
 from muqeem.workflow.models import ServiceRequest
 
@@ -123,6 +126,7 @@ def _execute_row(actor: User, batch: BulkBatch, row: BulkRow, args: RowArguments
                 period_months=args.months,
                 idempotency_key=key,
                 expected_total_halalas=expected,
+                notify=False,
             )
             request, replayed = renewal.request, renewal.replayed
             detail["new_expiry"] = renewal.renewal.new_expiry.isoformat()
@@ -349,5 +353,20 @@ def _finish_run(batch_id: int) -> BulkBatch:
         if batch.status == BatchStatus.RUNNING and not open_rows:
             extra = {"status": BatchStatus.DONE, "finished_at": timezone.now()}
         refresh_counters(batch_id, **extra)
-    batch.refresh_from_db()
+        batch.refresh_from_db()
+        if extra:
+            _notify_batch_done(batch)
     return batch
+
+
+def _notify_batch_done(batch: BulkBatch) -> None:
+    """One SMS for the whole batch instead of one per renewed iqama."""
+    mobile = batch.establishment.registered_mobile
+    if not mobile:
+        return
+    body = in_both_languages(
+        lambda: _("Bulk batch {number} finished: {done} done, {failed} failed.").format(
+            number=batch.pk, done=batch.rows_done, failed=batch.rows_failed
+        )
+    )
+    sms_send(to=mobile, body=body)

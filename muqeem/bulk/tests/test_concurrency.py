@@ -23,7 +23,10 @@ from tests.factories import ResidentFactory
 
 from .conftest import csv_bytes, renew
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 WORKERS = 4
 

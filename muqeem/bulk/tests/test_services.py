@@ -463,3 +463,30 @@ def test_a_silent_run_can_be_resumed_a_live_one_cannot(
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DONE
     assert batch.rows_done == 1
+
+
+def test_a_batch_sends_one_summary_sms_not_one_per_renewal(
+    hr_officer, establishment, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    import json
+
+    from muqeem.bulk.services import batches as bulk_batches
+    from muqeem.bulk.services import bulk_batch_execute, bulk_batch_validate
+    from muqeem.bulk.tests.conftest import renew, xlsx_bytes
+    from tests.factories import ResidentFactory
+
+    settings.SMS_FILE_PATH = tmp_path / "sms.jsonl"
+    residents = [ResidentFactory(establishment=establishment) for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = upload(
+            hr_officer, xlsx_bytes([renew(r.iqama_number) for r in residents]), name="b.xlsx"
+        )
+        bulk_batch_validate(batch_id=batch.pk)
+        bulk_batches.bulk_batch_confirm(actor=hr_officer, batch_id=batch.pk)
+        bulk_batch_execute(batch_id=batch.pk)
+    sent = [
+        json.loads(line) for line in settings.SMS_FILE_PATH.read_text(encoding="utf-8").splitlines()
+    ]
+    to_establishment = [m for m in sent if m["to"] == establishment.registered_mobile]
+    assert len(to_establishment) == 1
+    assert "3" in to_establishment[0]["body"]

@@ -16,7 +16,10 @@ from muqeem.delivery.services import card_reprint_order, delivery_status_update
 from muqeem.fees.models import LedgerJournal
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def race(*calls: Callable[[], object]) -> Counter[str]:

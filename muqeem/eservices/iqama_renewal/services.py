@@ -135,8 +135,10 @@ def iqama_renew(
     idempotency_key: str,
     expected_version: int | None = None,
     expected_total_halalas: int | None = None,
+    notify: bool = True,
 ) -> RenewalResult:
     """Renew one iqama: request, new expiry, ledger debit, history and audit in one transaction.
+    `notify=False` leaves the SMS to the caller (a bulk batch sends one summary, not one per row).
 
     The establishment row is locked first (it holds the balance), then the resident's; every writer
     takes them in that order. A retry with the same `idempotency_key` returns the first result; a quote
@@ -233,7 +235,7 @@ def iqama_renew(
                 "late": check.snapshot.late,
             },
         )
-        if establishment.registered_mobile:
+        if notify and establishment.registered_mobile:
             sms_send(
                 to=establishment.registered_mobile,
                 body=_renewal_sms(request=request, resident=resident, new_expiry=new_expiry),

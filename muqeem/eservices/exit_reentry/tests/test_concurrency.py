@@ -13,7 +13,10 @@ from muqeem.eservices.exit_reentry.models import DurationUnit, Visa, VisaType
 from muqeem.eservices.exit_reentry.services import VisaTerms, visa_issue
 from muqeem.fees.models import LedgerJournal
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_two_simultaneous_issues_give_one_visa_and_one_charge(hr_officer, resident):

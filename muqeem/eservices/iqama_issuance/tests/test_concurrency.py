@@ -22,7 +22,10 @@ from muqeem.fees.selectors import establishment_ledger_balance
 from muqeem.residents.models import Resident
 from tests.factories import EstablishmentFactory, ResidentFactory, UserFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 CLIENTS = 8
 

@@ -13,7 +13,10 @@ from muqeem.eservices.service_transfer.services import transfer_approve, transfe
 from muqeem.fees.models import LedgerJournal
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_double_approval_moves_and_charges_once(hr_officer, other_officer, resident):
