@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/", include("muqeem.accounts.urls")),
     path("users/", include("muqeem.accounts.users_urls")),
     path("settings/api-keys/", include("muqeem.api.portal_urls")),
+    path("settings/webhooks/", include("muqeem.webhooks.portal_urls")),
     path("eservices/iqama-renewal/", include("muqeem.eservices.iqama_renewal.urls")),
     path("eservices/exit-reentry/", include("muqeem.eservices.exit_reentry.urls")),
     path("eservices/final-exit/", include("muqeem.eservices.final_exit.urls")),

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "muqeem.reports",
     "muqeem.alerts",
     "muqeem.bulk",
+    "muqeem.webhooks",
     "muqeem.web",
     "muqeem.demo",
 ]

@@ -40,6 +40,7 @@ NAMESPACE_PERMISSIONS: dict[str, Permission] = {
     "reports": Permission.REPORTS,
     "alerts": Permission.VIEW_RESIDENTS,
     "bulk": Permission.BULK,
+    "webhooks": Permission.USER_MANAGEMENT,
 }
 
 

@@ -43,6 +43,7 @@ from muqeem.core.errors import DomainError, ErrorCode
 from muqeem.eservices.exit_reentry.models import Visa, VisaStatus
 from muqeem.establishments.models import Establishment
 from muqeem.notifications.services import sms_send
+from muqeem.webhooks.services import webhook_event_emit
 
 if TYPE_CHECKING:
     from muqeem.accounts.models import User
@@ -304,6 +305,22 @@ def _run_for_establishment(*, establishment_id: int, on: date) -> AlertDigest | 
                 )
                 for d in due
             ]
+        )
+        webhook_event_emit(
+            establishment_id=establishment_id,
+            event_type="iqama.expiring",
+            data={
+                "run_on": on.isoformat(),
+                "items": [
+                    {
+                        "kind": d.candidate.kind,
+                        "due_on": d.candidate.due_on.isoformat(),
+                        "threshold": d.threshold,
+                    }
+                    for d in due
+                ],
+                "counts": counts,
+            },
         )
         Notification.objects.create(
             establishment=establishment,

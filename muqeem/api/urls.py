@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from muqeem.api.apis.account import BalanceApi, NoSuchOperationApi, RequestDetailApi
+from muqeem.api.apis.deliveries import DeliveryDetailApi, DeliveryListApi
 from muqeem.api.apis.final_exits import (
     FinalExitCancelApi,
     FinalExitCancelEligibilityApi,
@@ -11,8 +12,26 @@ from muqeem.api.apis.final_exits import (
     FinalExitEligibilityApi,
     FinalExitIssueApi,
 )
+from muqeem.api.apis.fines import FinePayApi, ResidentFinesApi
+from muqeem.api.apis.iqama_issuances import IqamaIssuanceCreateApi, IqamaIssuanceEligibilityApi
+from muqeem.api.apis.ledger import LedgerApi
+from muqeem.api.apis.passport_updates import PassportUpdateCreateApi, PassportUpdateEligibilityApi
+from muqeem.api.apis.profession_changes import (
+    ProfessionChangeCreateApi,
+    ProfessionChangeEligibilityApi,
+    ProfessionListApi,
+)
 from muqeem.api.apis.renewals import IqamaRenewalCreateApi, IqamaRenewalEligibilityApi
 from muqeem.api.apis.residents import ResidentDetailApi, ResidentHistoryApi, ResidentListApi
+from muqeem.api.apis.transfers import (
+    TransferApproveApi,
+    TransferCreateApi,
+    TransferDetailApi,
+    TransferEligibilityApi,
+    TransferInboxApi,
+    TransferRejectApi,
+    TransferWithdrawApi,
+)
 from muqeem.api.apis.visas import (
     VisaCancelApi,
     VisaDetailApi,
@@ -37,12 +56,33 @@ urlpatterns = [
         ResidentHistoryApi.as_view(),
         name="resident-history",
     ),
+    path("residents/<str:iqama_number>/fines/", ResidentFinesApi.as_view(), name="resident-fines"),
+    path("fines/<str:fine_id>/pay/", FinePayApi.as_view(), name="fine-pay"),
     path(
         "iqama-renewals/eligibility/",
         IqamaRenewalEligibilityApi.as_view(),
         name="renewal-eligibility",
     ),
     path("iqama-renewals/", IqamaRenewalCreateApi.as_view(), name="renewals"),
+    path(
+        "iqama-issuances/eligibility/",
+        IqamaIssuanceEligibilityApi.as_view(),
+        name="issuance-eligibility",
+    ),
+    path("iqama-issuances/", IqamaIssuanceCreateApi.as_view(), name="issuances"),
+    path("professions/", ProfessionListApi.as_view(), name="professions"),
+    path(
+        "profession-changes/eligibility/",
+        ProfessionChangeEligibilityApi.as_view(),
+        name="profession-change-eligibility",
+    ),
+    path("profession-changes/", ProfessionChangeCreateApi.as_view(), name="profession-changes"),
+    path(
+        "passport-updates/eligibility/",
+        PassportUpdateEligibilityApi.as_view(),
+        name="passport-update-eligibility",
+    ),
+    path("passport-updates/", PassportUpdateCreateApi.as_view(), name="passport-updates"),
     path("visas/eligibility/", VisaEligibilityApi.as_view(), name="visa-eligibility"),
     path("visas/", VisaIssueApi.as_view(), name="visas"),
     path("visas/<str:number>/", VisaDetailApi.as_view(), name="visa"),
@@ -69,7 +109,19 @@ urlpatterns = [
     path(
         "final-exits/<str:number>/cancel/", FinalExitCancelApi.as_view(), name="final-exit-cancel"
     ),
+    path("transfers/eligibility/", TransferEligibilityApi.as_view(), name="transfer-eligibility"),
+    path("transfers/", TransferCreateApi.as_view(), name="transfers"),
+    path("transfers/inbox/", TransferInboxApi.as_view(), name="transfers-inbox"),
+    path("transfers/<str:number>/", TransferDetailApi.as_view(), name="transfer"),
+    path("transfers/<str:number>/approve/", TransferApproveApi.as_view(), name="transfer-approve"),
+    path("transfers/<str:number>/reject/", TransferRejectApi.as_view(), name="transfer-reject"),
+    path(
+        "transfers/<str:number>/withdraw/", TransferWithdrawApi.as_view(), name="transfer-withdraw"
+    ),
+    path("deliveries/", DeliveryListApi.as_view(), name="deliveries"),
+    path("deliveries/<str:tracking>/", DeliveryDetailApi.as_view(), name="delivery"),
     path("balance/", BalanceApi.as_view(), name="balance"),
+    path("ledger/", LedgerApi.as_view(), name="ledger"),
     path("requests/<str:number>/", RequestDetailApi.as_view(), name="request"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

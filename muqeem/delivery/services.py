@@ -26,6 +26,7 @@ from muqeem.fees.services import ledger_post_charge
 from muqeem.notifications.services import sms_send
 from muqeem.residents.models import Resident, ResidentHistoryEntry, ResidentHistoryKind
 from muqeem.residents.selectors import access_resident_by_iqama_number, parse_iqama_number
+from muqeem.webhooks.services import webhook_event_emit
 from muqeem.workflow.evaluation import resident_facts
 from muqeem.workflow.machine import RequestAction, ServiceType
 from muqeem.workflow.models import ServiceRequest
@@ -264,6 +265,19 @@ def delivery_status_update(
             },
         )
         _notify_status(order)
+        webhook_event_emit(
+            establishment_id=order.establishment_id,
+            event_type="delivery.status_changed",
+            data={
+                "tracking_number": order.tracking_number,
+                "from_status": current,
+                "status": status,
+                "occurred_at": when,
+                "request_number": order.service_request.number
+                if order.service_request_id
+                else None,
+            },
+        )
     return StatusUpdateResult(order=order, event=event, replayed=False)
 
 

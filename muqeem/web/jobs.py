@@ -12,6 +12,7 @@ from muqeem.api.services import idempotency_records_purge
 from muqeem.eservices.exit_reentry.services import visas_daily_run
 from muqeem.eservices.final_exit.services import final_exits_daily_run
 from muqeem.eservices.service_transfer.services import transfers_expire_run
+from muqeem.webhooks.services import webhook_deliveries_retry_due
 
 
 def daily_jobs_run(*, on: date) -> dict[str, Any]:
@@ -21,6 +22,8 @@ def daily_jobs_run(*, on: date) -> dict[str, Any]:
     # After the visa job, so visas it has just expired are not offered as unused.
     alerts = alerts_daily_run(on=on)
     purged = idempotency_records_purge()
+    # A safety net: deliveries whose retry could not be scheduled on the task backend.
+    webhooks_retried = webhook_deliveries_retry_due()
     return {
         "date": on.isoformat(),
         "visas": asdict(visas),
@@ -28,4 +31,5 @@ def daily_jobs_run(*, on: date) -> dict[str, Any]:
         "transfers_expired": transfers,
         "alerts": alerts,
         "idempotency_records_purged": purged,
+        "webhooks_retried": webhooks_retried,
     }

@@ -24,6 +24,7 @@ from muqeem.core.errors import (
     TransitionNotAllowed,
     Violation,
 )
+from muqeem.webhooks.services import REQUEST_EVENTS, webhook_event_emit
 from muqeem.workflow.machine import INITIAL_STATUS, RequestAction, RequestStatus, next_status
 from muqeem.workflow.models import RequestEvent, ServiceRequest
 
@@ -137,6 +138,16 @@ def service_request_transition(
     request.version += 1
     request.updated_at = now
     request.save(update_fields=["status", "version", "updated_at"])
+    webhook_event_emit(
+        establishment_id=request.establishment_id,
+        event_type=REQUEST_EVENTS.get(target),
+        data={
+            "request_number": request.number,
+            "service_type": request.service_type,
+            "status": target,
+            "iqama_number": getattr(request.resident, "iqama_number", None),
+        },
+    )
     audit_record(
         event_type=AuditEventType.REQUEST_TRANSITIONED,
         actor=actor,

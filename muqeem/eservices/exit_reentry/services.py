@@ -24,6 +24,7 @@ from muqeem.fees.selectors import schedule_at
 from muqeem.fees.services import penalty_record
 from muqeem.residents.models import Resident
 from muqeem.residents.selectors import access_resident_by_iqama_number, parse_iqama_number
+from muqeem.webhooks.services import webhook_event_emit
 from muqeem.workflow.evaluation import resident_facts
 from muqeem.workflow.machine import ServiceType
 from muqeem.workflow.models import ServiceRequest
@@ -532,6 +533,16 @@ def visa_record_departure(*, visa: Visa, on: date) -> None:
     visa.version += 1
     visa.save(update_fields=["first_departure_on", "expires_on", "status", "version"])
     _event(visa, VisaEventKind.DEPARTED, on)
+    webhook_event_emit(
+        establishment_id=visa.establishment_id,
+        event_type="visa.used",
+        data={
+            "visa_number": visa.number,
+            "iqama_number": visa.resident.iqama_number,
+            "departed_on": on,
+            "expires_on": visa.expires_on,
+        },
+    )
 
 
 def arrival_visa_for(*, resident: Resident, on: date) -> Visa | None:
@@ -547,6 +558,15 @@ def visa_record_arrival(*, visa: Visa, on: date) -> None:
     visa.version += 1
     visa.save(update_fields=["status", "last_arrival_on", "version"])
     _event(visa, VisaEventKind.ARRIVED, on)
+    webhook_event_emit(
+        establishment_id=visa.establishment_id,
+        event_type="visa.returned",
+        data={
+            "visa_number": visa.number,
+            "iqama_number": visa.resident.iqama_number,
+            "arrived_on": on,
+        },
+    )
 
 
 @dataclass
@@ -609,6 +629,17 @@ def visas_daily_run(*, on: date) -> DailyReport:
                 report.expired_unused += 1
                 report.fines_recorded += int(created)
                 _event(visa, VisaEventKind.EXPIRED_UNUSED, on, {"fine": penalty.amount_halalas})
+                webhook_event_emit(
+                    establishment_id=visa.establishment_id,
+                    event_type="visa.expired",
+                    data={
+                        "visa_number": visa.number,
+                        "iqama_number": resident.iqama_number,
+                        "status": target,
+                        "on": on,
+                        "fine_halalas": penalty.amount_halalas,
+                    },
+                )
                 audit_record(
                     event_type=AuditEventType.VISA_EXPIRED,
                     actor=None,
@@ -622,6 +653,15 @@ def visas_daily_run(*, on: date) -> DailyReport:
                 resident.save(update_fields=["status", "version", "updated_at"])
                 report.not_returned += 1
                 _event(visa, VisaEventKind.NOT_RETURNED, on)
+                webhook_event_emit(
+                    establishment_id=visa.establishment_id,
+                    event_type="resident.not_returned",
+                    data={
+                        "visa_number": visa.number,
+                        "iqama_number": resident.iqama_number,
+                        "on": on,
+                    },
+                )
                 audit_record(
                     event_type=AuditEventType.RESIDENT_NOT_RETURNED,
                     actor=None,
@@ -632,6 +672,16 @@ def visas_daily_run(*, on: date) -> DailyReport:
             else:
                 report.expired += 1
                 _event(visa, VisaEventKind.EXPIRED, on)
+                webhook_event_emit(
+                    establishment_id=visa.establishment_id,
+                    event_type="visa.expired",
+                    data={
+                        "visa_number": visa.number,
+                        "iqama_number": resident.iqama_number,
+                        "status": target,
+                        "on": on,
+                    },
+                )
                 audit_record(
                     event_type=AuditEventType.VISA_EXPIRED,
                     actor=None,

@@ -29,6 +29,7 @@ from muqeem.fees.services import ledger_post_charge
 from muqeem.notifications.services import sms_send
 from muqeem.residents.models import Resident, ResidentHistoryEntry, ResidentHistoryKind
 from muqeem.residents.selectors import parse_iqama_number
+from muqeem.webhooks.services import webhook_event_emit
 from muqeem.workflow.evaluation import resident_facts
 from muqeem.workflow.machine import RequestAction, RequestStatus, ServiceType
 from muqeem.workflow.models import ServiceRequest
@@ -186,6 +187,18 @@ def transfer_request_create(
             service_request=request,
             extra={"transfer": transfer.pk, "from": resident.establishment_id},
         )
+        for est_id in (transfer.from_establishment_id, transfer.to_establishment_id):
+            webhook_event_emit(
+                establishment_id=est_id,
+                event_type="transfer.requested",
+                data={
+                    "request_number": request.number,
+                    "iqama_number": resident.iqama_number,
+                    "from_establishment": transfer.from_establishment.moi_number,
+                    "to_establishment": transfer.to_establishment.moi_number,
+                    "expires_on": transfer.expires_on,
+                },
+            )
         _notify(
             resident.establishment,
             lambda: _(
@@ -335,6 +348,17 @@ def transfer_approve(*, actor: User, number: str) -> TransferResult:
             service_request=request,
             extra={"transfer": transfer.pk, "from": old_sponsor.pk, "to": new_sponsor.pk},
         )
+        for est_id in (old_sponsor.pk, new_sponsor.pk):
+            webhook_event_emit(
+                establishment_id=est_id,
+                event_type="transfer.approved",
+                data={
+                    "request_number": request.number,
+                    "iqama_number": resident.iqama_number,
+                    "from_establishment": old_sponsor.moi_number,
+                    "to_establishment": new_sponsor.moi_number,
+                },
+            )
         for est in (old_sponsor, new_sponsor):
             _notify(
                 est,
