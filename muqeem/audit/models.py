@@ -62,13 +62,16 @@ class AuditEventType(IntEnum):
     REPORT_EXPORTED = 610
 
 
+def audit_event_choices() -> list[tuple[int, str]]:
+    return [(e.value, e.name) for e in AuditEventType]
+
+
 class AuditEvent(models.Model):
     """Append-only: rows are written through `audit_record` and never changed or deleted."""
 
     occurred_at = models.DateTimeField(db_index=True)
-    event_type = models.PositiveSmallIntegerField(
-        choices=[(e.value, e.name) for e in AuditEventType], db_index=True
-    )
+    # A callable, so adding an event type needs no migration.
+    event_type = models.PositiveSmallIntegerField(choices=audit_event_choices, db_index=True)
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

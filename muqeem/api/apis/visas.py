@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpResponse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -21,12 +19,6 @@ from muqeem.api.apis.common import EXAMPLE_IQAMA, EXAMPLE_REQUEST, EXAMPLE_VISA,
 from muqeem.api.base import REPLAYED_HEADER, ApiView
 from muqeem.api.schema import ACCEPT_LANGUAGE, IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS
 from muqeem.api.serializers import FeesSerializer, ViolationSerializer, fees_data, violations_data
-from muqeem.documents.pdf import render_pdf
-from muqeem.documents.services import (
-    document_print_recorded,
-    verification_token_for,
-    verification_url,
-)
 from muqeem.eservices.exit_reentry.models import (
     DurationUnit,
     Visa,
@@ -34,7 +26,7 @@ from muqeem.eservices.exit_reentry.models import (
     VisaStatus,
     VisaType,
 )
-from muqeem.eservices.exit_reentry.providers import VISA_DOCUMENT_KIND
+from muqeem.eservices.exit_reentry.providers import visa_document_response
 from muqeem.eservices.exit_reentry.services import (
     VisaTerms,
     access_visa_by_number,
@@ -486,31 +478,5 @@ class VisaDocumentApi(ApiView):
         },
     )
     def get(self, request: Request, number: str) -> HttpResponse:
-        # The same steps, in the same order, as the portal's `exit_reentry.views.visa_pdf_view`.
-        officer = self.actor
-        visa = access_visa_by_number(actor=officer, number=number)
-        language = get_language() or "ar"
-        with transaction.atomic():
-            token = verification_token_for(kind=VISA_DOCUMENT_KIND, object_id=visa.pk)
-            document_print_recorded(
-                actor=officer,
-                kind=VISA_DOCUMENT_KIND,
-                object_id=visa.pk,
-                establishment=visa.establishment,
-                resident=visa.resident,
-                service_request=visa.request,
-            )
-        pdf = render_pdf(
-            "exit_reentry/visa_document.html",
-            {
-                "visa": visa,
-                "resident": visa.resident,
-                "issued_on": visa.issued_on,
-                "verification_url": verification_url(request._request, token),
-            },
-            language=language,
-        )
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="visa-{visa.number}.pdf"'
-        response["Cache-Control"] = "no-store"
-        return response
+        visa = access_visa_by_number(actor=self.actor, number=number)
+        return visa_document_response(request=request._request, actor=self.actor, visa=visa)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from muqeem.core.dates import today
@@ -9,6 +12,9 @@ from muqeem.documents.registry import PublicProjection, mask_name
 
 from . import lifecycle
 from .models import Visa, VisaStatus
+
+if TYPE_CHECKING:
+    from muqeem.accounts.models import User
 
 VISA_DOCUMENT_KIND = "exit_reentry_visa"
 
@@ -44,4 +50,22 @@ def visa_projection(object_id: int) -> PublicProjection | None:
         valid_until=visa.expires_on or visa.travel_by,
         masked_name=mask_name(visa.resident.name),
         establishment_name=visa.establishment.name,
+    )
+
+
+def visa_document_response(*, request: HttpRequest, actor: User, visa: Visa) -> HttpResponse:
+    """The printable visa, from the portal's page and from the API."""
+    from muqeem.documents.responses import printed_document_response
+
+    return printed_document_response(
+        request=request,
+        actor=actor,
+        kind=VISA_DOCUMENT_KIND,
+        object_id=visa.pk,
+        establishment=visa.establishment,
+        resident=visa.resident,
+        service_request=visa.request,
+        template="exit_reentry/visa_document.html",
+        context={"visa": visa, "resident": visa.resident, "issued_on": visa.issued_on},
+        filename=f"visa-{visa.number}.pdf",
     )

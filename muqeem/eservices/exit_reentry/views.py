@@ -3,29 +3,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from muqeem.accounts.access import current_officer, eservices_required
 from muqeem.core.errors import DomainError, ErrorCode
-from muqeem.documents.pdf import render_pdf
-from muqeem.documents.services import (
-    document_print_recorded,
-    verification_token_for,
-    verification_url,
-)
 from muqeem.fees.services import penalty_pay
 from muqeem.workflow.machine import ServiceType
 from muqeem.workflow.quote_token import TokenInvalid, quote_token_issue, quote_token_read
 
 from .forms import ExtendForm, IssueForm
 from .models import Visa, VisaStatus
-from .providers import VISA_DOCUMENT_KIND
+from .providers import visa_document_response
 from .services import (
     VisaTerms,
     access_visa_by_number,
@@ -254,33 +246,8 @@ def cancel_view(request: HttpRequest, number: str) -> HttpResponse:
 
 @eservices_required
 def visa_pdf_view(request: HttpRequest, number: str) -> HttpResponse:
-    officer = current_officer(request)
     visa = _visa_or_404(request, number)
-    language = get_language() or "ar"
-    with transaction.atomic():
-        token = verification_token_for(kind=VISA_DOCUMENT_KIND, object_id=visa.pk)
-        document_print_recorded(
-            actor=officer,
-            kind=VISA_DOCUMENT_KIND,
-            object_id=visa.pk,
-            establishment=visa.establishment,
-            resident=visa.resident,
-            service_request=visa.request,
-        )
-    pdf = render_pdf(
-        "exit_reentry/visa_document.html",
-        {
-            "visa": visa,
-            "resident": visa.resident,
-            "issued_on": visa.issued_on,
-            "verification_url": verification_url(request, token),
-        },
-        language=language,
-    )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="visa-{visa.number}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return visa_document_response(request=request, actor=current_officer(request), visa=visa)
 
 
 @eservices_required

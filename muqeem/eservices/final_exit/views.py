@@ -3,22 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from muqeem.accounts.access import current_officer, eservices_required
 from muqeem.core.errors import DomainError, ErrorCode
-from muqeem.documents.pdf import render_pdf
-from muqeem.documents.services import (
-    document_print_recorded,
-    verification_token_for,
-    verification_url,
-)
+from muqeem.documents.responses import printed_document_response
 from muqeem.workflow.machine import ServiceType
 from muqeem.workflow.quote_token import TokenInvalid, quote_token_issue, quote_token_read
 
@@ -210,30 +203,21 @@ def cancel_view(request: HttpRequest, number: str) -> HttpResponse:
 
 @eservices_required
 def pdf_view(request: HttpRequest, number: str) -> HttpResponse:
-    officer = current_officer(request)
     final_exit = _final_exit_or_404(request, number)
-    with transaction.atomic():
-        token = verification_token_for(kind=FINAL_EXIT_DOCUMENT_KIND, object_id=final_exit.pk)
-        document_print_recorded(
-            actor=officer,
-            kind=FINAL_EXIT_DOCUMENT_KIND,
-            object_id=final_exit.pk,
-            establishment=final_exit.establishment,
-            resident=final_exit.resident,
-            service_request=final_exit.request,
-        )
-    pdf = render_pdf(
-        "final_exit/document.html",
-        {
+    return printed_document_response(
+        request=request,
+        actor=current_officer(request),
+        kind=FINAL_EXIT_DOCUMENT_KIND,
+        object_id=final_exit.pk,
+        establishment=final_exit.establishment,
+        resident=final_exit.resident,
+        service_request=final_exit.request,
+        template="final_exit/document.html",
+        context={
             "final_exit": final_exit,
             "resident": final_exit.resident,
             "dependents": list(final_exit.dependents.all()),
             "issued_on": final_exit.issued_on,
-            "verification_url": verification_url(request, token),
         },
-        language=get_language() or "ar",
+        filename=f"final-exit-{final_exit.number}.pdf",
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="final-exit-{final_exit.number}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
