@@ -4,7 +4,9 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from muqeem.api.apis.account import BalanceApi, NoSuchOperationApi, RequestDetailApi
+from muqeem.api.apis.cards import CardReplacementCreateApi, CardReplacementEligibilityApi
 from muqeem.api.apis.deliveries import DeliveryDetailApi, DeliveryListApi
+from muqeem.api.apis.final_exit_documents import FinalExitDocumentApi
 from muqeem.api.apis.final_exits import (
     FinalExitCancelApi,
     FinalExitCancelEligibilityApi,
@@ -32,6 +34,7 @@ from muqeem.api.apis.transfers import (
     TransferRejectApi,
     TransferWithdrawApi,
 )
+from muqeem.api.apis.visa_cancellations import VisaCancelEligibilityApi
 from muqeem.api.apis.visas import (
     VisaCancelApi,
     VisaDetailApi,
@@ -86,6 +89,11 @@ urlpatterns = [
     path("visas/eligibility/", VisaEligibilityApi.as_view(), name="visa-eligibility"),
     path("visas/", VisaIssueApi.as_view(), name="visas"),
     path("visas/<str:number>/", VisaDetailApi.as_view(), name="visa"),
+    path(
+        "visas/<str:number>/cancel/eligibility/",
+        VisaCancelEligibilityApi.as_view(),
+        name="visa-cancel-eligibility",
+    ),
     path("visas/<str:number>/cancel/", VisaCancelApi.as_view(), name="visa-cancel"),
     path("visas/<str:number>/document/", VisaDocumentApi.as_view(), name="visa-document"),
     path(
@@ -107,6 +115,11 @@ urlpatterns = [
         name="final-exit-cancel-eligibility",
     ),
     path(
+        "final-exits/<str:number>/document/",
+        FinalExitDocumentApi.as_view(),
+        name="final-exit-document",
+    ),
+    path(
         "final-exits/<str:number>/cancel/", FinalExitCancelApi.as_view(), name="final-exit-cancel"
     ),
     path("transfers/eligibility/", TransferEligibilityApi.as_view(), name="transfer-eligibility"),
@@ -118,6 +131,12 @@ urlpatterns = [
     path(
         "transfers/<str:number>/withdraw/", TransferWithdrawApi.as_view(), name="transfer-withdraw"
     ),
+    path(
+        "cards/replacements/eligibility/",
+        CardReplacementEligibilityApi.as_view(),
+        name="card-replacement-eligibility",
+    ),
+    path("cards/replacements/", CardReplacementCreateApi.as_view(), name="card-replacements"),
     path("deliveries/", DeliveryListApi.as_view(), name="deliveries"),
     path("deliveries/<str:tracking>/", DeliveryDetailApi.as_view(), name="delivery"),
     path("balance/", BalanceApi.as_view(), name="balance"),

@@ -449,7 +449,7 @@ class VisaExtendApi(ApiView):
         return Response(self.OutputSerializer(body).data, headers=headers)
 
 
-class _JsonErrorsNegotiation(BaseContentNegotiation):
+class JsonErrorsNegotiation(BaseContentNegotiation):
     """The PDF itself bypasses renderers; errors are always the JSON envelope, whatever `Accept`."""
 
     def select_parser(self, request: Request, parsers: Any) -> Any:
@@ -462,7 +462,7 @@ class _JsonErrorsNegotiation(BaseContentNegotiation):
 class VisaDocumentApi(ApiView):
     required_permission = Permission.EXIT_REENTRY
     renderer_classes = [JSONRenderer]
-    content_negotiation_class = _JsonErrorsNegotiation
+    content_negotiation_class = JsonErrorsNegotiation
 
     @extend_schema(
         operation_id="visas_document",
