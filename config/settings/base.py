@@ -75,6 +75,11 @@ INSTALLED_APPS = [
     "muqeem.alerts",
     "muqeem.bulk",
     "muqeem.webhooks",
+    "muqeem.authority",
+    "muqeem.agency",
+    "muqeem.payments",
+    "muqeem.exception_requests",
+    "muqeem.oversight",
     "muqeem.web",
     "muqeem.demo",
 ]

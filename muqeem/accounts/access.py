@@ -13,6 +13,7 @@ from django.urls import reverse
 from muqeem.accounts.models import User
 from muqeem.accounts.permissions import permission_for_namespace
 from muqeem.accounts.security_code import SESSION_FLAG
+from muqeem.accounts.staff import StaffCapability, is_staff_member, staff_can, staff_role
 
 View = Callable[..., HttpResponse]
 
@@ -81,18 +82,27 @@ def current_officer(request: HttpRequest) -> User:
     return user
 
 
-def staff_required(view: View) -> View:
-    """Authority staff only (no establishment); anyone else gets the same 404 as a missing page."""
+def staff_required(
+    view: View | None = None, *, capability: StaffCapability = StaffCapability.OPERATE
+) -> Any:
+    """Authority staff only (no establishment); anyone else gets the same 404 as a missing page.
+    Every staff role may read (GET/HEAD); a POST needs `capability` (operator by default), so an
+    auditor can look at every console page and change nothing."""
 
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if (
-            not getattr(user, "is_staff", False)
-            or getattr(user, "establishment_id", None) is not None
-        ):
-            raise Http404
-        return view(request, *args, **kwargs)
+    def decorate(func: View) -> View:
+        @login_required
+        @wraps(func)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not is_staff_member(user) or staff_role(user) is None:
+                raise Http404
+            needed = (
+                StaffCapability.READ if request.method in ("GET", "HEAD", "OPTIONS") else capability
+            )
+            if not staff_can(user, needed):
+                raise PermissionDenied
+            return func(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate(view) if view is not None else decorate

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from muqeem.accounts.staff import StaffRole
+
 
 class User(AbstractUser):
     """An establishment's officer (main user or sub-user) or, with no establishment, authority staff."""
@@ -21,6 +23,10 @@ class User(AbstractUser):
     # Codes of `accounts.permissions.Permission` granted to a sub-user; the main user has them all.
     service_permissions = models.JSONField(_("permissions"), default=list, blank=True)
     full_name_ar = models.CharField(_("name (Arabic)"), max_length=200, blank=True)
+    # Authority staff only (`accounts.staff`): operator, supervisor or auditor.
+    staff_role = models.CharField(
+        _("staff role"), max_length=12, blank=True, choices=StaffRole.choices
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -21,6 +21,7 @@ class Permission(models.TextChoices):
     BULK = "bulk", _("Bulk transactions")
     REPORTS = "reports", _("Reports")
     USER_MANAGEMENT = "user_management", _("Users management")
+    PAYMENTS = "payments", _("Balance top-up (SADAD bills)")
 
 
 READ_ONLY = (Permission.VIEW_RESIDENTS, Permission.REPORTS)
@@ -41,6 +42,9 @@ NAMESPACE_PERMISSIONS: dict[str, Permission] = {
     "alerts": Permission.VIEW_RESIDENTS,
     "bulk": Permission.BULK,
     "webhooks": Permission.USER_MANAGEMENT,
+    "payments": Permission.PAYMENTS,
+    # Filing an exception request is part of using the services: anyone who sees residents may.
+    "exception_requests": Permission.VIEW_RESIDENTS,
 }
 
 

@@ -29,7 +29,7 @@ class LoginView(auth_views.LoginView):
     def get_default_redirect_url(self) -> str:
         user = self.request.user
         if getattr(user, "is_staff", False) and getattr(user, "establishment_id", None) is None:
-            return reverse("border:crossings")
+            return reverse("authority:home")
         return super().get_default_redirect_url()
 
 

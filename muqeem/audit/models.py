@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 @unique
 class AuditEventType(IntEnum):
     """Stable numbers, grouped by range: 1xx access, 2xx establishments, 3xx residents,
-    4xx requests, 5xx fees, 6xx documents. Never renumber; only add."""
+    4xx requests, 5xx fees and payments, 6xx documents and reports. Never renumber; only add."""
 
     LOGIN = 101
     LOGIN_FAILED = 102
@@ -25,6 +25,9 @@ class AuditEventType(IntEnum):
     ALERT_FEED_LINK_REPLACED = 123
     API_KEY_CREATED = 130
     API_KEY_REVOKED = 131
+    ESTABLISHMENT_SUSPENDED = 210
+    ESTABLISHMENT_REACTIVATED = 211
+    ESTABLISHMENT_VIEWED = 212
     RESIDENT_VIEWED = 301
     RESIDENT_SEARCHED = 302
     RESIDENT_ELIGIBILITY_CHECKED = 303
@@ -52,14 +55,33 @@ class AuditEventType(IntEnum):
     TRANSFER_COMPLETED = 365
     DELIVERY_ORDERED = 370
     DELIVERY_STATUS_CHANGED = 371
+    RESIDENT_DATA_CORRECTED = 380
+    AGENCY_RECORD_CHANGED = 390
+    AGENCY_IMPORT_RUN = 391
+    TRAFFIC_FINE_ISSUED = 392
+    TRAFFIC_FINE_PAID = 393
     REQUEST_CREATED = 401
     REQUEST_TRANSITIONED = 402
+    EXCEPTION_REQUEST_FILED = 410
+    EXCEPTION_REQUEST_APPROVED = 411
+    EXCEPTION_REQUEST_REJECTED = 412
+    EXCEPTION_REQUEST_USED = 413
+    EXCEPTION_REQUEST_WITHDRAWN = 414
     LEDGER_POSTED = 501
     PENALTY_RECORDED = 510
     PENALTY_PAID = 511
+    PENALTY_WAIVED = 512
+    SCHEDULE_CHANGE_SCHEDULED = 520
+    BILL_CREATED = 530
+    BILL_PAID = 531
+    BILL_CONFIRMATION_REFUSED = 532
+    BILL_CANCELLED = 533
+    LEDGER_REVERSED = 540
     DOCUMENT_PRINTED = 601
     DOCUMENT_VERIFIED = 602
     REPORT_EXPORTED = 610
+    AUDIT_EXPORTED = 611
+    STATISTICS_VIEWED = 612
 
 
 def audit_event_choices() -> list[tuple[int, str]]:

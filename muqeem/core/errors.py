@@ -116,6 +116,32 @@ class ErrorCode(StrEnum):
     BULK_OPERATION_UNKNOWN = "BULK_OPERATION_UNKNOWN"
     BULK_DUPLICATE_ROW = "BULK_DUPLICATE_ROW"
     BULK_NOT_CONFIRMABLE = "BULK_NOT_CONFIRMABLE"
+    # Staff console and establishment suspension
+    STAFF_ROLE_NOT_ALLOWED = "STAFF_ROLE_NOT_ALLOWED"
+    ESTABLISHMENT_SUSPENDED = "ESTABLISHMENT_SUSPENDED"
+    ESTABLISHMENT_NOT_SUSPENDED = "ESTABLISHMENT_NOT_SUSPENDED"
+    SCHEDULE_KEY_UNKNOWN = "SCHEDULE_KEY_UNKNOWN"
+    SCHEDULE_VALUE_INVALID = "SCHEDULE_VALUE_INVALID"
+    SCHEDULE_DATE_NOT_FUTURE = "SCHEDULE_DATE_NOT_FUTURE"
+    SCHEDULE_DATE_TAKEN = "SCHEDULE_DATE_TAKEN"
+    CORRECTION_NOTHING_CHANGED = "CORRECTION_NOTHING_CHANGED"
+    # Agency data (codes: AGENCY_…)
+    AGENCY_IMPORT_INVALID = "AGENCY_IMPORT_INVALID"
+    TRAFFIC_FINE_NOT_FOUND = "TRAFFIC_FINE_NOT_FOUND"
+    TRAFFIC_FINE_ALREADY_PAID = "TRAFFIC_FINE_ALREADY_PAID"
+    # Exception requests (codes: EXCEPTION_…)
+    EXCEPTION_NOT_WAIVABLE = "EXCEPTION_NOT_WAIVABLE"
+    EXCEPTION_REQUEST_NOT_FOUND = "EXCEPTION_REQUEST_NOT_FOUND"
+    EXCEPTION_REQUEST_NOT_PENDING = "EXCEPTION_REQUEST_NOT_PENDING"
+    EXCEPTION_REQUEST_ALREADY_OPEN = "EXCEPTION_REQUEST_ALREADY_OPEN"
+    ATTACHMENT_INVALID = "ATTACHMENT_INVALID"
+    # SADAD bills and bank confirmations (codes: BILL_…)
+    BILL_AMOUNT_INVALID = "BILL_AMOUNT_INVALID"
+    BILL_NOT_FOUND = "BILL_NOT_FOUND"
+    BILL_AMOUNT_MISMATCH = "BILL_AMOUNT_MISMATCH"
+    BILL_NOT_PAYABLE = "BILL_NOT_PAYABLE"
+    BILL_PAYMENT_CONFLICT = "BILL_PAYMENT_CONFLICT"
+    REVERSAL_NOT_ALLOWED = "REVERSAL_NOT_ALLOWED"
 
 
 @dataclass(frozen=True)
@@ -415,6 +441,81 @@ CATALOGUE: Mapping[ErrorCode, Message] = {
     ),
     ErrorCode.BULK_NOT_CONFIRMABLE: Message(
         _("This batch cannot be run now: it is {status}."), http_status=409
+    ),
+    # --- Staff console and establishment suspension ---
+    ErrorCode.STAFF_ROLE_NOT_ALLOWED: Message(
+        _("Your staff role does not allow this change."),
+        hint=_("Ask a supervisor to make it."),
+        http_status=403,
+    ),
+    ErrorCode.ESTABLISHMENT_SUSPENDED: Message(
+        _("The establishment's e-services are suspended by the passports directorate: {reason}"),
+        hint=_(
+            "You can still view residents and reports. Contact the passports directorate to lift "
+            "the suspension."
+        ),
+        http_status=403,
+    ),
+    ErrorCode.ESTABLISHMENT_NOT_SUSPENDED: Message(
+        _("The establishment is not suspended."), http_status=409
+    ),
+    ErrorCode.SCHEDULE_KEY_UNKNOWN: Message(_("There is no schedule item {key}."), http_status=404),
+    ErrorCode.SCHEDULE_VALUE_INVALID: Message(_("The value is not valid for {label}: {problem}")),
+    ErrorCode.SCHEDULE_DATE_NOT_FUTURE: Message(
+        _("A change can only be scheduled from tomorrow ({earliest}) on; past values are history.")
+    ),
+    ErrorCode.SCHEDULE_DATE_TAKEN: Message(
+        _("A change of {label} is already scheduled for {date}."), http_status=409
+    ),
+    ErrorCode.CORRECTION_NOTHING_CHANGED: Message(
+        _("The corrected data is the same as the current data; nothing was changed.")
+    ),
+    # --- Agency data ---
+    ErrorCode.AGENCY_IMPORT_INVALID: Message(
+        _("The file has {count} row(s) with errors; nothing was imported."),
+        hint=_("Fix the rows listed below and upload the file again."),
+    ),
+    ErrorCode.TRAFFIC_FINE_NOT_FOUND: Message(
+        _("No traffic fine with this number exists."), http_status=404
+    ),
+    ErrorCode.TRAFFIC_FINE_ALREADY_PAID: Message(
+        _("This traffic fine is already paid."), http_status=409
+    ),
+    # --- Exception requests ---
+    ErrorCode.EXCEPTION_NOT_WAIVABLE: Message(
+        _("Only the passports directorate's own rules can be waived by an exception request.")
+    ),
+    ErrorCode.EXCEPTION_REQUEST_NOT_FOUND: Message(
+        _("No exception request with this number exists."), http_status=404
+    ),
+    ErrorCode.EXCEPTION_REQUEST_NOT_PENDING: Message(
+        _("This exception request is {status}; it can no longer be changed."), http_status=409
+    ),
+    ErrorCode.EXCEPTION_REQUEST_ALREADY_OPEN: Message(
+        _("An exception request for this resident and service is already open (no. {number})."),
+        hint=_("Follow that request under Exception requests."),
+        http_status=409,
+    ),
+    ErrorCode.ATTACHMENT_INVALID: Message(
+        _("Attachments must be PDF, JPEG or PNG files of at most {size_mb} MB each.")
+    ),
+    # --- SADAD bills and bank confirmations ---
+    ErrorCode.BILL_AMOUNT_INVALID: Message(
+        _("The amount must be between {minimum} and {maximum}.")
+    ),
+    ErrorCode.BILL_NOT_FOUND: Message(_("No bill with this number exists."), http_status=404),
+    ErrorCode.BILL_AMOUNT_MISMATCH: Message(
+        _("The amount paid ({paid}) does not match the bill's amount ({amount})."),
+        http_status=409,
+    ),
+    ErrorCode.BILL_NOT_PAYABLE: Message(
+        _("This bill is {status} and cannot be paid."), http_status=409
+    ),
+    ErrorCode.BILL_PAYMENT_CONFLICT: Message(
+        _("This bill was already paid under another payment reference."), http_status=409
+    ),
+    ErrorCode.REVERSAL_NOT_ALLOWED: Message(
+        _("This entry cannot be reversed: {reason}"), http_status=409
     ),
 }
 

@@ -38,6 +38,9 @@ class Establishment(models.Model):
     # Kept equal to the sum of this establishment's ledger lines by `fees.services` (same transaction).
     balance_halalas = models.BigIntegerField(_("balance (halalas)"), default=0, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # Suspended by the authority (staff console): reads still work, every transaction is refused.
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    suspension_reason = models.CharField(_("suspension reason"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -52,6 +55,10 @@ class Establishment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.moi_number})"
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
     @property
     def name(self) -> str:

@@ -9,6 +9,12 @@ class IntegrationKind(models.TextChoices):
     POSTAL = "postal", _("Postal service")
     BANK = "bank", _("Bank (SADAD)")
     AGENCY = "agency", _("Government agency data")
+    # Each agency that feeds facts into the eligibility rules has its own credential kind.
+    INSURANCE = "insurance", _("Health insurance council")
+    TRAFFIC = "traffic", _("Traffic department (fines)")
+    BIOMETRIC = "biometric", _("Fingerprint registry")
+    VEHICLES = "vehicles", _("Vehicle registry")
+    LABOUR = "labour", _("Labour office (absence reports)")
 
 
 class IntegrationCredential(models.Model):
@@ -16,7 +22,7 @@ class IntegrationCredential(models.Model):
     Only the key's SHA-256 is stored; the key is shown once when created."""
 
     name = models.CharField(_("name"), max_length=120)
-    kind = models.CharField(_("kind"), max_length=10, choices=IntegrationKind.choices)
+    kind = models.CharField(_("kind"), max_length=12, choices=IntegrationKind.choices)
     key_prefix = models.CharField(max_length=12, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)
     is_active = models.BooleanField(_("active"), default=True)

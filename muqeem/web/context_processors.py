@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from muqeem.accounts.permissions import Permission, permission_for_namespace
+from muqeem.accounts.staff import StaffRole, staff_role
 from muqeem.web.services_menu import ESERVICES_MENU
 
 
@@ -20,7 +21,10 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         Permission.VIEW_RESIDENTS
     )
     can_view_reports = establishment is not None and user.has_service_permission(Permission.REPORTS)
+    role = staff_role(user) if authenticated else None
     return {
+        "current_staff_role": role,
+        "current_staff_role_label": StaffRole(role).label if role else "",
         "can_view_residents": can_view_residents,
         "can_view_reports": can_view_reports,
         "eservices_menu": menu,

@@ -382,7 +382,7 @@ def border_staff(
 ) -> Any:
     """Authority staff: `is_staff`, no establishment."""
     return django_user_model.objects.create_user(
-        username="border.staff", password=TEST_PASSWORD, is_staff=True
+        username="border.staff", password=TEST_PASSWORD, is_staff=True, staff_role="operator"
     )
 
 

@@ -67,7 +67,7 @@ def postal_client(db) -> APIClient:
 
 @pytest.fixture
 def staff_user(db):
-    return UserFactory(establishment=None, is_staff=True)
+    return UserFactory(establishment=None, is_staff=True, staff_role="operator")
 
 
 @pytest.fixture

@@ -195,6 +195,7 @@ class Command(BaseCommand):
             defaults={
                 "is_staff": True,
                 "is_superuser": True,
+                "staff_role": "supervisor",
                 "first_name": "Authority",
                 "full_name_ar": "موظف الجوازات",
             },
