@@ -243,6 +243,17 @@ KEYS: tuple[Key, ...] = (
         _("Replacement fee for the 1st, 2nd, 3rd and later lost card"),
     ),
     Key("wasel.damaged_card_fee", Kind.MONEY, 50000, _("Replacement fee for a damaged card")),
+    # SADAD top-up bills
+    Key("payments.bill_min_amount", Kind.MONEY, 10000, _("Smallest top-up bill")),
+    Key("payments.bill_max_amount", Kind.MONEY, 100000000, _("Largest top-up bill")),
+    Key("payments.bill_validity_days", Kind.INT, 30, _("Days a top-up bill can be paid")),
+    # Exception requests
+    Key(
+        "exceptions.approval_valid_days",
+        Kind.INT,
+        30,
+        _("Days an approved exception request can be used"),
+    ),
 )
 KEYS_BY_NAME: Mapping[str, Key] = {k.name: k for k in KEYS}
 
