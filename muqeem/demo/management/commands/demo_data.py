@@ -13,6 +13,7 @@ from django.db import transaction
 
 from muqeem.accounts.models import User
 from muqeem.accounts.permissions import Permission
+from muqeem.agency.demo import seed_demo as agency_demo
 from muqeem.border.models import Direction
 from muqeem.border.services import border_crossing_record
 from muqeem.core.dates import add_months, today
@@ -20,7 +21,9 @@ from muqeem.core.ids import make_iqama_number
 from muqeem.eservices.exit_reentry.models import DurationUnit, VisaType
 from muqeem.eservices.exit_reentry.services import VisaTerms, visa_issue
 from muqeem.establishments.models import Establishment
+from muqeem.exception_requests.demo import seed_demo as exception_requests_demo
 from muqeem.fees.services import ledger_post_payment
+from muqeem.payments.demo import seed_demo as payments_demo
 from muqeem.residents.models import (
     Dependent,
     DependentRelation,
@@ -125,6 +128,7 @@ class Command(BaseCommand):
         # Residents shown abroad travel the real way: a visa issued, then a departure recorded.
         for officer, resident in self.travellers:
             self._send_abroad(officer, resident)
+        extra_lines = [*agency_demo(), *payments_demo(), *exception_requests_demo()]
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
@@ -137,6 +141,8 @@ class Command(BaseCommand):
         self.stdout.write(
             "Security codes arrive by SMS in var/sms-outbox.jsonl (and on this console)."
         )
+        for line in extra_lines:
+            self.stdout.write(line)
 
     def _establishment(self, spec: DemoEstablishment) -> Establishment:
         est, _created = Establishment.objects.get_or_create(
