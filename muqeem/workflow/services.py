@@ -48,7 +48,17 @@ def establishment_lock_for(*, actor: User) -> Establishment:
 
     if actor.establishment_id is None:
         raise DomainError(ErrorCode.NOT_FOUND)
-    return Establishment.objects.select_for_update().get(pk=actor.establishment_id)
+    establishment = Establishment.objects.select_for_update().get(pk=actor.establishment_id)
+    establishment_refuse_if_suspended(establishment)
+    return establishment
+
+
+def establishment_refuse_if_suspended(establishment: Establishment) -> None:
+    """A suspended establishment keeps its reads; every transaction is refused with the reason."""
+    if establishment.suspended_at is not None:
+        raise DomainError(
+            ErrorCode.ESTABLISHMENT_SUSPENDED, {"reason": establishment.suspension_reason}
+        )
 
 
 def service_request_find_replay(

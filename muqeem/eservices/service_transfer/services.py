@@ -35,6 +35,7 @@ from muqeem.workflow.machine import RequestAction, RequestStatus, ServiceType
 from muqeem.workflow.models import ServiceRequest
 from muqeem.workflow.rules import evaluate
 from muqeem.workflow.services import (
+    establishment_refuse_if_suspended,
     payload_fingerprint,
     service_request_open,
     service_request_start,
@@ -279,6 +280,8 @@ def _lock_parties(transfer: TransferRequest) -> tuple[Establishment, Establishme
         .filter(pk__in=[transfer.from_establishment_id, transfer.to_establishment_id])
         .order_by("pk")
     }
+    for establishment in locked.values():
+        establishment_refuse_if_suspended(establishment)
     return locked[transfer.from_establishment_id], locked[transfer.to_establishment_id]
 
 
