@@ -1,23 +1,13 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from muqeem.accounts.access import staff_required
-
-
-@staff_required
-def audit_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "authority/placeholder.html", {"title": _("Audit log")})
-
-
-@staff_required
-def statistics_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "authority/placeholder.html", {"title": _("Statistics")})
-
+from . import views
 
 app_name = "oversight"
 urlpatterns = [
-    path("", audit_view, name="audit"),
-    path("statistics/", statistics_view, name="statistics"),
+    path("", views.audit_view, name="audit"),
+    path("events/<int:pk>/", views.audit_event_view, name="audit_event"),
+    path("audit.csv", views.audit_csv_view, name="audit_csv"),
+    path("audit.xlsx", views.audit_xlsx_view, name="audit_xlsx"),
+    path("statistics/", views.statistics_view, name="statistics"),
+    path("statistics/<slug:table>.csv", views.statistics_csv_view, name="statistics_csv"),
 ]
