@@ -142,6 +142,7 @@ class ErrorCode(StrEnum):
     BILL_NOT_PAYABLE = "BILL_NOT_PAYABLE"
     BILL_PAYMENT_CONFLICT = "BILL_PAYMENT_CONFLICT"
     REVERSAL_NOT_ALLOWED = "REVERSAL_NOT_ALLOWED"
+    BILL_NOT_CANCELLABLE = "BILL_NOT_CANCELLABLE"
 
 
 @dataclass(frozen=True)
@@ -516,6 +517,9 @@ CATALOGUE: Mapping[ErrorCode, Message] = {
     ),
     ErrorCode.REVERSAL_NOT_ALLOWED: Message(
         _("This entry cannot be reversed: {reason}"), http_status=409
+    ),
+    ErrorCode.BILL_NOT_CANCELLABLE: Message(
+        _("This bill is {status}; only an unpaid bill can be cancelled."), http_status=409
     ),
 }
 

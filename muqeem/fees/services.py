@@ -258,3 +258,193 @@ def penalty_pay(*, actor: User, penalty_id: int, idempotency_key: str) -> Servic
             extra={"penalty": penalty.pk},
         )
     return request
+
+
+def _staff_check_supervise(actor: User | None) -> None:
+    from muqeem.accounts.staff import StaffCapability, staff_check
+
+    staff_check(actor, StaffCapability.SUPERVISE)
+
+
+def _reason_required(reason: str) -> str:
+    from django.utils.translation import gettext_lazy
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            ErrorCode.VALIDATION_FAILED, fields={"reason": [str(gettext_lazy("Required."))]}
+        )
+    return reason[:200]
+
+
+def ledger_post_reversal(*, actor: User, journal_id: int, reason: str) -> LedgerJournal:
+    """Reverse a payment journal (a bank confirmation recorded in error, a chargeback): a new REVERSAL
+    journal with every line negated; the original is never changed. Supervisors only, with a reason.
+    Refused when the journal was already reversed, is not a payment, or when the establishment's
+    balance no longer covers the amount (the balance never goes below zero)."""
+    from django.utils.text import format_lazy
+    from django.utils.translation import gettext_lazy
+
+    _staff_check_supervise(actor)
+    reason = _reason_required(reason)
+    with transaction.atomic():
+        original = LedgerJournal.objects.filter(pk=journal_id).first()
+        if original is None:
+            raise DomainError(ErrorCode.NOT_FOUND)
+        establishment = Establishment.objects.select_for_update().get(pk=original.establishment_id)
+        if original.kind != JournalKind.PAYMENT:
+            raise DomainError(
+                ErrorCode.REVERSAL_NOT_ALLOWED,
+                {"reason": gettext_lazy("only a payment can be reversed.")},
+            )
+        if LedgerJournal.objects.filter(reversal_of=original).exists():
+            raise DomainError(
+                ErrorCode.REVERSAL_NOT_ALLOWED, {"reason": gettext_lazy("it was already reversed.")}
+            )
+        lines = list(original.lines.all())
+        amount = sum(
+            line.amount_halalas for line in lines if line.account == LedgerAccount.ESTABLISHMENT
+        )
+        if establishment.balance_halalas < amount:
+            raise DomainError(
+                ErrorCode.REVERSAL_NOT_ALLOWED,
+                {
+                    "reason": format_lazy(
+                        gettext_lazy(
+                            "the balance ({balance}) is less than the amount ({amount}); it would "
+                            "become negative."
+                        ),
+                        balance=Money(establishment.balance_halalas),
+                        amount=Money(amount),
+                    )
+                },
+            )
+        journal = LedgerJournal.objects.create(
+            kind=JournalKind.REVERSAL,
+            establishment=establishment,
+            reversal_of=original,
+            idempotency_key=f"reversal:{original.pk}",
+            reference=original.reference,
+            occurred_at=timezone.now(),
+            actor=actor,
+            memo=reason,
+        )
+        LedgerLine.objects.bulk_create(
+            [
+                LedgerLine(
+                    journal=journal,
+                    account=line.account,
+                    establishment=line.establishment,
+                    fee_code=line.fee_code,
+                    amount_halalas=-line.amount_halalas,
+                )
+                for line in lines
+            ]
+        )
+        _move_balance(establishment, -amount)
+        audit_record(
+            event_type=AuditEventType.LEDGER_REVERSED,
+            actor=actor,
+            establishment=establishment,
+            extra={
+                "journal": journal.pk,
+                "reversal_of": original.pk,
+                "kind": JournalKind.REVERSAL,
+                "amount_halalas": -amount,
+                "reason": reason,
+            },
+        )
+    return journal
+
+
+def ledger_post_refund(
+    *,
+    actor: User,
+    establishment_id: int,
+    amount_halalas: int,
+    reason: str,
+    idempotency_key: str,
+) -> LedgerJournal:
+    """Pay part of an establishment's balance back to its bank (a REFUND journal: the establishment's
+    balance down, the bank clearing account up). Supervisors only, with a reason; never more than
+    the balance. The same idempotency key twice refunds once."""
+    from django.utils.translation import gettext_lazy
+
+    _staff_check_supervise(actor)
+    reason = _reason_required(reason)
+    if amount_halalas <= 0:
+        raise DomainError(
+            ErrorCode.VALIDATION_FAILED, fields={"amount": [str(gettext_lazy("Must be positive."))]}
+        )
+    with transaction.atomic():
+        establishment = (
+            Establishment.objects.select_for_update().filter(pk=establishment_id).first()
+        )
+        if establishment is None:
+            raise DomainError(ErrorCode.NOT_FOUND)
+        existing = LedgerJournal.objects.filter(idempotency_key=f"refund:{idempotency_key}").first()
+        if existing is not None:
+            return existing
+        if establishment.balance_halalas < amount_halalas:
+            raise DomainError(
+                ErrorCode.INSUFFICIENT_BALANCE,
+                {"balance": Money(establishment.balance_halalas), "total": Money(amount_halalas)},
+            )
+        journal = LedgerJournal.objects.create(
+            kind=JournalKind.REFUND,
+            establishment=establishment,
+            idempotency_key=f"refund:{idempotency_key}",
+            reference=f"RF{timezone.now():%y%m%d%H%M%S}",
+            occurred_at=timezone.now(),
+            actor=actor,
+            memo=reason,
+        )
+        LedgerLine.objects.bulk_create(
+            [
+                LedgerLine(
+                    journal=journal,
+                    account=LedgerAccount.ESTABLISHMENT,
+                    establishment=establishment,
+                    amount_halalas=-amount_halalas,
+                ),
+                LedgerLine(
+                    journal=journal, account=LedgerAccount.BANK, amount_halalas=amount_halalas
+                ),
+            ]
+        )
+        _move_balance(establishment, -amount_halalas)
+        audit_record(
+            event_type=AuditEventType.LEDGER_POSTED,
+            actor=actor,
+            establishment=establishment,
+            extra={
+                "journal": journal.pk,
+                "kind": JournalKind.REFUND,
+                "amount_halalas": -amount_halalas,
+                "reason": reason,
+            },
+        )
+    return journal
+
+
+def penalty_waive(*, actor: User | None, penalty: Penalty, reference: str) -> Penalty:
+    """Waive an unpaid fine by the directorate's decision (e.g. an approved exception request):
+    it stops blocking services and nothing is charged, so the ledger is not touched. The caller
+    holds the fine's row lock inside its transaction."""
+    if penalty.status != PenaltyStatus.UNPAID:
+        raise DomainError(ErrorCode.FINE_NOT_PAYABLE)
+    penalty.status = PenaltyStatus.WAIVED
+    penalty.save(update_fields=["status"])
+    audit_record(
+        event_type=AuditEventType.PENALTY_WAIVED,
+        actor=actor,
+        establishment=penalty.establishment,
+        resident=penalty.resident,
+        extra={
+            "penalty": penalty.pk,
+            "fee_code": penalty.fee_code,
+            "amount_halalas": penalty.amount_halalas,
+            "reference": reference,
+        },
+    )
+    return penalty

@@ -1,0 +1,81 @@
+"""Races on PostgreSQL: the bank sending one confirmation ten times at once, and two different
+references for one bill at once."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+
+from muqeem.audit.models import AuditEvent, AuditEventType
+from muqeem.core.errors import DomainError
+from muqeem.fees.models import JournalKind, LedgerJournal
+from muqeem.fees.selectors import establishment_ledger_balance
+from muqeem.notifications.models import SmsMessage
+from muqeem.payments.models import BillStatus
+
+from .conftest import confirm, new_bill
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def race(*calls: Callable[[], object]) -> Counter[str]:
+    barrier = threading.Barrier(len(calls))
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def worker(call: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            result = call()
+            outcome = "replayed" if getattr(result, "replayed", False) else "done"
+        except DomainError as exc:
+            outcome = str(exc.code)
+        finally:
+            connection.close()
+        with lock:
+            outcomes[outcome] += 1
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
+
+
+def test_one_confirmation_sent_ten_times_at_once_credits_once(establishment, hr_officer):
+    bill = new_bill(hr_officer, 750)
+    establishment.refresh_from_db()
+    before = establishment.balance_halalas
+    outcomes = race(*[lambda: confirm(bill, "BANK-REF-1")] * 10)
+    assert outcomes == Counter({"done": 1, "replayed": 9})
+    establishment.refresh_from_db()
+    assert establishment.balance_halalas == before + 75_000
+    assert establishment.balance_halalas == establishment_ledger_balance(
+        establishment=establishment
+    )
+    assert (
+        LedgerJournal.objects.filter(kind=JournalKind.PAYMENT, reference=bill.number).count() == 1
+    )
+    assert AuditEvent.objects.filter(event_type=int(AuditEventType.BILL_PAID)).count() == 1
+    assert SmsMessage.objects.filter(to=establishment.registered_mobile).count() == 1
+    bill.refresh_from_db()
+    assert bill.status == BillStatus.PAID
+
+
+def test_two_references_for_one_bill_at_once_one_wins(establishment, hr_officer):
+    bill = new_bill(hr_officer, 200)
+    outcomes = race(lambda: confirm(bill, "A"), lambda: confirm(bill, "B"))
+    assert outcomes == Counter({"done": 1, "BILL_PAYMENT_CONFLICT": 1})
+    assert LedgerJournal.objects.filter(reference=bill.number).count() == 1
+    assert (
+        AuditEvent.objects.filter(event_type=int(AuditEventType.BILL_CONFIRMATION_REFUSED)).count()
+        == 1
+    )
