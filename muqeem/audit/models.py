@@ -129,3 +129,36 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise RuntimeError("Audit events are append-only")
+
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditSeal(models.Model):
+    """One link of the audit log's hash chain (muqeem/audit/chain.py). Written only by the sealer,
+    in `seq` order, never changed: `hash` = SHA-256 over seq, `prev_hash` and the sealed event's
+    canonical serialisation, so changing, removing or reordering an event breaks every later link."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="seal")
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+    sealed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("audit seal")
+        verbose_name_plural = _("audit seals")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(seq__gt=0), name="audit_seal_seq_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise RuntimeError("Audit seals are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("Audit seals are append-only")

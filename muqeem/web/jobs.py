@@ -9,6 +9,7 @@ from typing import Any
 
 from muqeem.alerts.services import alerts_daily_run
 from muqeem.api.services import idempotency_records_purge
+from muqeem.audit.chain import audit_seal_run
 from muqeem.eservices.exit_reentry.services import visas_daily_run
 from muqeem.eservices.final_exit.services import final_exits_daily_run
 from muqeem.eservices.service_transfer.services import transfers_expire_run
@@ -24,6 +25,8 @@ def daily_jobs_run(*, on: date) -> dict[str, Any]:
     purged = idempotency_records_purge()
     # A safety net: deliveries whose retry could not be scheduled on the task backend.
     webhooks_retried = webhook_deliveries_retry_due()
+    # Last, so the events the job itself recorded are linked into the audit hash chain too.
+    sealed = audit_seal_run()
     return {
         "date": on.isoformat(),
         "visas": asdict(visas),
@@ -32,4 +35,5 @@ def daily_jobs_run(*, on: date) -> dict[str, Any]:
         "alerts": alerts,
         "idempotency_records_purged": purged,
         "webhooks_retried": webhooks_retried,
+        "audit_sealed": sealed.sealed,
     }
