@@ -1,35 +1,24 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from muqeem.accounts.access import staff_required
-
-
-@staff_required
-def home_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "authority/placeholder.html", {"title": _("Staff console")})
-
-
-@staff_required
-def schedule_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "authority/placeholder.html", {"title": _("Fees and rules")})
-
-
-@staff_required
-def establishments_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "authority/placeholder.html", {"title": _("Establishments")})
-
-
-@staff_required
-def residents_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "authority/placeholder.html", {"title": _("Residents")})
-
+from . import views
 
 app_name = "authority"
 urlpatterns = [
-    path("", home_view, name="home"),
-    path("schedule/", schedule_view, name="schedule"),
-    path("establishments/", establishments_view, name="establishments"),
-    path("residents/", residents_view, name="residents"),
+    path("", views.home_view, name="home"),
+    path("schedule/", views.schedule_view, name="schedule"),
+    path("schedule/<str:key>/", views.schedule_key_view, name="schedule_key"),
+    path(
+        "schedule/<str:key>/<int:entry_id>/withdraw/",
+        views.schedule_cancel_view,
+        name="schedule_cancel",
+    ),
+    path("establishments/", views.establishments_view, name="establishments"),
+    path("establishments/<str:moi_number>/", views.establishment_view, name="establishment"),
+    path("residents/", views.residents_view, name="residents"),
+    path("residents/<int:resident_id>/", views.resident_view, name="resident"),
+    path(
+        "residents/<int:resident_id>/correct/",
+        views.resident_correct_view,
+        name="resident_correct",
+    ),
 ]
