@@ -117,6 +117,14 @@ SITUATIONS = (
 )  # fmt: skip
 
 
+# Authority staff: (username, role, superuser, English name, Arabic name).
+STAFF = (
+    ("authority.admin", "supervisor", True, "Authority", "مشرف الجوازات"),
+    ("authority.ops", "operator", False, "Operations", "موظف التشغيل"),
+    ("authority.audit", "auditor", False, "Audit", "المدقق"),
+)
+
+
 class Command(BaseCommand):
     help = "Create the demo establishments, users and residents (idempotent)."
 
@@ -137,7 +145,12 @@ class Command(BaseCommand):
                 f"  {spec.main_user:<16} main user of {spec.name_en} ({est.moi_number})"
             )
             self.stdout.write(f"  {spec.officer:<16} officer of {spec.name_en}")
-        self.stdout.write(f"  {'authority.admin':<16} authority staff (Django admin at /admin/)")
+        self.stdout.write(
+            f"  {'authority.admin':<16} authority supervisor: staff console at /authority/"
+            " (and the Django admin at /admin/)"
+        )
+        self.stdout.write(f"  {'authority.ops':<16} authority operator (staff console)")
+        self.stdout.write(f"  {'authority.audit':<16} authority auditor (reads, changes nothing)")
         self.stdout.write(
             "Security codes arrive by SMS in var/sms-outbox.jsonl (and on this console)."
         )
@@ -196,19 +209,23 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
 
     def _staff(self) -> None:
-        user, created = User.objects.get_or_create(
-            username="authority.admin",
-            defaults={
-                "is_staff": True,
-                "is_superuser": True,
-                "staff_role": "supervisor",
-                "first_name": "Authority",
-                "full_name_ar": "موظف الجوازات",
-            },
-        )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+        for username, role, superuser, first_name, name_ar in STAFF:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "is_staff": True,
+                    "is_superuser": superuser,
+                    "staff_role": role,
+                    "first_name": first_name,
+                    "full_name_ar": name_ar,
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            elif not user.staff_role:  # created before staff roles existed
+                user.staff_role = role
+                user.save(update_fields=["staff_role"])
 
     def _resident(  # noqa: PLR0917
         self,
