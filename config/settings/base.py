@@ -266,6 +266,9 @@ USE_TZ = True
 # --- Static files -----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Uploaded files (exception request attachments); never served directly, only through views that
+# check who may read them.
+MEDIA_ROOT = Path(os.environ.get("MUQEEM_MEDIA_ROOT", VAR_DIR / "media"))
 # The Arabic font ships in a PyPI package; serve its files as /static/fonts/.
 STATICFILES_DIRS = [("fonts", str(fontpkg_ibm_plex_sans_arabic.ROOT / "files"))]
 STORAGES = {

@@ -1,17 +1,16 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from muqeem.accounts.access import establishment_required
-
-
-@establishment_required
-def list_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "authority/placeholder.html", {"title": _("Exception requests")})
-
+from . import views
 
 app_name = "exception_requests"
 urlpatterns = [
-    path("", list_view, name="list"),
+    path("", views.list_view, name="list"),
+    path("new/", views.file_view, name="file"),
+    path("<str:number>/", views.detail_view, name="detail"),
+    path("<str:number>/withdraw/", views.withdraw_view, name="withdraw"),
+    path(
+        "<str:number>/attachments/<int:attachment_id>/",
+        views.attachment_view,
+        name="attachment",
+    ),
 ]

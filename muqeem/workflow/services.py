@@ -198,11 +198,26 @@ def service_request_start(
     quote: Quote,
     expected_total_halalas: int | None = None,
 ) -> ServiceRequest:
+    exception = None
     if violations:
-        raise EligibilityError(violations)
+        # Refusals only the directorate can waive go through once under an approved exception
+        # request, which is locked and marked used by this request in the same transaction.
+        from muqeem.exception_requests.services import (
+            exception_request_use,
+            exception_waiver_claim,
+        )
+
+        exception = exception_waiver_claim(
+            establishment=establishment,
+            resident=resident,
+            service_type=service_type,
+            violations=violations,
+        )
+        if exception is None:
+            raise EligibilityError(violations)
     if expected_total_halalas is not None and quote.total_halalas != expected_total_halalas:
         raise QuoteChanged()
-    return service_request_create(
+    request = service_request_create(
         actor=actor,
         service_type=service_type,
         establishment=establishment,
@@ -212,6 +227,9 @@ def service_request_start(
         fee_total_halalas=quote.total_halalas,
         fee_lines=quote.as_list(),
     )
+    if exception is not None:
+        exception_request_use(actor=actor, exception=exception, request=request)
+    return request
 
 
 def service_request_finish(

@@ -4,7 +4,7 @@ the establishment then the resident (or visa) rows locked."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from muqeem.audit.services import audit_record
 from muqeem.core.dates import today
 from muqeem.core.errors import DomainError, ErrorCode, QuoteChanged, Violation
 from muqeem.establishments.models import Establishment
+from muqeem.exception_requests.services import exception_waivers_filter
 from muqeem.fees.models import FeeCode, Penalty, PenaltyStatus
 from muqeem.fees.quotes import Quote
 from muqeem.fees.schedule import Schedule
@@ -339,12 +340,26 @@ def _assess_extend(
 def visa_extend_check(*, actor: User, visa_number: str, months: int) -> VisaCheck:
     visa = access_visa_by_number(actor=actor, number=visa_number)
     on = today()
-    return _assess_extend(
+    check = _assess_extend(
         visa=visa,
         establishment=visa.resident.establishment,
         months=months,
         on=on,
         schedule=schedule_at(on),
+    )
+    return _waived(actor, check, ServiceType.EXIT_REENTRY_EXTEND)
+
+
+def _waived(actor: User, check: VisaCheck, service_type: str) -> VisaCheck:
+    """A dry run shows no refusal that an approved exception request covers."""
+    return replace(
+        check,
+        violations=exception_waivers_filter(
+            establishment_id=actor.establishment_id,
+            resident=check.visa.resident,
+            service_type=service_type,
+            violations=check.violations,
+        ),
     )
 
 
@@ -442,7 +457,11 @@ def _assess_cancel(*, visa: Visa, on: date, schedule: Schedule) -> VisaCheck:
 def visa_cancel_check(*, actor: User, visa_number: str) -> VisaCheck:
     visa = access_visa_by_number(actor=actor, number=visa_number)
     on = today()
-    return _assess_cancel(visa=visa, on=on, schedule=schedule_at(on))
+    return _waived(
+        actor,
+        _assess_cancel(visa=visa, on=on, schedule=schedule_at(on)),
+        ServiceType.EXIT_REENTRY_CANCEL,
+    )
 
 
 def visa_cancel(

@@ -3,7 +3,7 @@ and the daily job."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from muqeem.core.dates import today
 from muqeem.core.errors import DomainError, ErrorCode, QuoteChanged, Violation
 from muqeem.eservices.exit_reentry.services import current_visa_for
 from muqeem.establishments.models import Establishment
+from muqeem.exception_requests.services import exception_waivers_filter
 from muqeem.fees.models import FeeCode
 from muqeem.fees.quotes import FeeLine, Quote
 from muqeem.fees.schedule import Schedule
@@ -333,11 +334,21 @@ def _assess_cancel(
 def final_exit_cancel_check(*, actor: User, number: str) -> CancelCheck:
     final_exit = access_final_exit_by_number(actor=actor, number=number)
     on = today()
-    return _assess_cancel(
+    check = _assess_cancel(
         final_exit=final_exit,
         establishment=final_exit.resident.establishment,
         on=on,
         schedule=schedule_at(on),
+    )
+    # A dry run shows no refusal that an approved exception request covers.
+    return replace(
+        check,
+        violations=exception_waivers_filter(
+            establishment_id=actor.establishment_id,
+            resident=final_exit.resident,
+            service_type=ServiceType.FINAL_EXIT_CANCEL,
+            violations=check.violations,
+        ),
     )
 
 

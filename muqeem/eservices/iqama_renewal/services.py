@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ from muqeem.eservices.iqama_renewal.fees import is_late, renewal_quote
 from muqeem.eservices.iqama_renewal.models import IqamaRenewal
 from muqeem.eservices.iqama_renewal.rules import RenewalSnapshot, new_expiry_for, rules
 from muqeem.establishments.models import Establishment
+from muqeem.exception_requests.services import exception_waivers_filter
 from muqeem.fees.quotes import Quote
 from muqeem.fees.schedule import Schedule
 from muqeem.fees.selectors import schedule_at
@@ -114,6 +115,15 @@ def iqama_renewal_check(*, actor: User, iqama_number: str, period_months: int) -
         period_months=period_months,
         on=on,
         schedule=schedule_at(on),
+    )
+    check = replace(
+        check,
+        violations=exception_waivers_filter(
+            establishment_id=actor.establishment_id,
+            resident=resident,
+            service_type=ServiceType.IQAMA_RENEWAL,
+            violations=check.violations,
+        ),
     )
     audit_record(
         event_type=AuditEventType.RESIDENT_ELIGIBILITY_CHECKED,
