@@ -1,17 +1,11 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from muqeem.accounts.access import establishment_required
-
-
-@establishment_required
-def bills_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "authority/placeholder.html", {"title": _("Balance top-up")})
-
+from . import views
 
 app_name = "payments"
 urlpatterns = [
-    path("", bills_view, name="bills"),
+    path("", views.bills_view, name="bills"),
+    path("bills/<str:number>/", views.bill_detail_view, name="detail"),
+    path("bills/<str:number>/cancel/", views.bill_cancel_view, name="cancel"),
+    path("bills/<str:number>/receipt.pdf", views.bill_receipt_view, name="receipt"),
 ]

@@ -21,12 +21,14 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         Permission.VIEW_RESIDENTS
     )
     can_view_reports = establishment is not None and user.has_service_permission(Permission.REPORTS)
+    can_pay = establishment is not None and user.has_service_permission(Permission.PAYMENTS)
     role = staff_role(user) if authenticated else None
     return {
         "current_staff_role": role,
         "current_staff_role_label": StaffRole(role).label if role else "",
         "can_view_residents": can_view_residents,
         "can_view_reports": can_view_reports,
+        "can_pay": can_pay,
         "eservices_menu": menu,
         "current_establishment": establishment,
         "can_manage_users": can_manage_users,
