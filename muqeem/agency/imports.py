@@ -33,6 +33,7 @@ from .services import (
     MAX_TEXT,
     MAX_VEHICLES,
     FineTerms,
+    fine_number_text,
 )
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -356,7 +357,7 @@ class _RowChecker:
         return value
 
     def fine_number(self) -> str:
-        value = normalize_digits(self.row.values.get("fine_number", "")).upper()
+        value = fine_number_text(self.row.values.get("fine_number", ""))
         if not value:
             self.fail("fine_number", REQUIRED)
         elif not FINE_NUMBER_RE.match(value):
@@ -397,9 +398,13 @@ class _RowChecker:
         return value
 
     def amount(self, key: str) -> int | None:
-        raw = normalize_digits(self.row.values.get(key, "")).replace("٫", ".").replace("٬", "")
+        typed = self.row.values.get(key, "")
+        raw = normalize_digits(typed).replace("٫", ".").replace("٬", "")
         if not raw:
             self.fail(key, REQUIRED)
+            return None
+        if "-" in typed:
+            self.fail(key, BAD_AMOUNT)
             return None
         try:
             halalas = riyals(Decimal(raw))
@@ -412,11 +417,12 @@ class _RowChecker:
         return halalas
 
     def count(self, key: str) -> int | None:
-        raw = normalize_digits(self.row.values.get(key, ""))
+        typed = self.row.values.get(key, "")
+        raw = normalize_digits(typed)
         if not raw:
             self.fail(key, REQUIRED)
             return None
-        if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_VEHICLES:
+        if "-" in typed or not raw.isascii() or not raw.isdigit() or int(raw) > MAX_VEHICLES:
             self.fail(key, BAD_COUNT)
             return None
         return int(raw)
@@ -449,7 +455,7 @@ def residents_for(rows: Iterable[Row], *, lock: bool = False) -> dict[str, Resid
 
 
 def fines_for(rows: Iterable[Row], *, lock: bool = False) -> dict[str, TrafficFine]:
-    numbers = {normalize_digits(r.values.get("fine_number", "")).upper() for r in rows}
+    numbers = {fine_number_text(r.values.get("fine_number", "")) for r in rows}
     numbers.discard("")
     qs = TrafficFine.objects.filter(number__in=numbers).order_by("pk")
     if lock:

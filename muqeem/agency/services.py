@@ -56,6 +56,7 @@ KIND_SOURCES: dict[str, str] = {
     AgencyRecordKind.ABSENCE_REPORTED: IntegrationKind.LABOUR,
     AgencyRecordKind.ABSENCE_WITHDRAWN: IntegrationKind.LABOUR,
 }
+INVISIBLE = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u200b\ufeff"))
 FINE_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/]{0,29}$")
 MAX_VEHICLES = 999
 MAX_FINE_HALALAS = 10_000_000_00
@@ -115,8 +116,14 @@ def invalid(field: str, message: str) -> DomainError:
     return DomainError(ErrorCode.VALIDATION_FAILED, fields={field: [message]})
 
 
+def fine_number_text(value: str) -> str:
+    """A fine number as typed, with Arabic-Indic digits read as Western digits (dashes kept)."""
+    text = "".join(normalize_digits(ch) if ch.isdigit() else ch for ch in (value or ""))
+    return "".join(text.split()).translate(INVISIBLE).upper()
+
+
 def clean_fine_number(value: str) -> str:
-    number = normalize_digits(value or "").upper()
+    number = fine_number_text(value)
     if not FINE_NUMBER_RE.match(number):
         raise invalid(
             "fine_number", _("A fine number is 1 to 30 letters, digits, dashes or slashes.")
@@ -662,7 +669,7 @@ def _plan(agency_import: AgencyImport, *, lock: bool) -> Any:
     rows = imports.read_rows(agency_import.kind, agency_import.content)
     by_id: dict[int, Resident] = {}
     if agency_import.kind == ImportKind.TRAFFIC_PAYMENTS:
-        numbers = {normalize_digits(r.values.get("fine_number", "")).upper() for r in rows}
+        numbers = {fine_number_text(r.values.get("fine_number", "")) for r in rows}
         ids = set(
             TrafficFine.objects.filter(number__in=numbers).values_list("resident_id", flat=True)
         )

@@ -1,17 +1,23 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from muqeem.accounts.access import staff_required
-
-
-@staff_required
-def index_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "authority/placeholder.html", {"title": _("Agency data")})
-
+from . import views
 
 app_name = "agency"
 urlpatterns = [
-    path("", index_view, name="index"),
+    path("", views.index_view, name="index"),
+    path(
+        "residents/<str:iqama_number>/<slug:fact>/",
+        views.fact_update_view,
+        name="fact_update",
+    ),
+    path("fines/", views.fines_view, name="fines"),
+    path("fines/<str:number>/pay/", views.fine_pay_view, name="fine_pay"),
+    path("imports/<slug:kind>/", views.import_view, name="import"),
+    path("imports/<slug:kind>/template.csv", views.import_template_view, name="import_template"),
+    path("imports/<slug:kind>/<int:pk>/", views.import_detail_view, name="import_detail"),
+    path(
+        "imports/<slug:kind>/<int:pk>/confirm/",
+        views.import_confirm_view,
+        name="import_confirm",
+    ),
 ]
