@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "muqeem.core.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "muqeem.core.middleware.RequestIdMiddleware",
@@ -169,6 +170,10 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Re-authentication after 30 minutes without a request and 12 hours after login however active
+# (OWASP ASVS 3.3.2), by `muqeem.core.middleware.SessionTimeoutMiddleware`.
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))
+SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(12 * 60 * 60)))
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 
@@ -216,9 +221,27 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Per API key (muqeem.api.auth.ApiKeyRateThrottle). The counters live in the default cache:
-    # give every process the same cache (Redis) in production, or each process counts alone.
+    # Per API key (muqeem.api.auth.ApiKeyRateThrottle). The counters live in the default cache,
+    # which is Redis when REDIS_URL is set, so every process counts together.
     "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_RATE_LIMIT", "120/min")},
+}
+
+# --- Cache -------------------------------------------------------------------------------------
+# Rate-limit counters (API keys, the public verification page) live here. With several processes
+# (gunicorn workers, more machines) they must share one cache: set REDIS_URL. Without it each
+# process keeps its own counters in memory, which is enough for one process (`make demo`, tests).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "muqeem",
+            "TIMEOUT": 300,
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 SPECTACULAR_SETTINGS = {

@@ -1,14 +1,20 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import resolve_url
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 _request_id: ContextVar[str] = ContextVar("request_id", default="")
 _ALLOWED = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -52,3 +58,40 @@ class PortalLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+
+
+SESSION_STARTED = "muqeem_session_started"
+SESSION_SEEN = "muqeem_session_seen"
+# The last-seen time is written at most this often, so a busy officer's pages do not each write
+# the session row.
+SEEN_RESOLUTION_SECONDS = 60
+
+
+class SessionTimeoutMiddleware:
+    """Logs a user out after `SESSION_IDLE_TIMEOUT` seconds without a request and, however active,
+    `SESSION_ABSOLUTE_TIMEOUT` seconds after login; the login page then says why."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            started = session.setdefault(SESSION_STARTED, now)
+            seen = session.get(SESSION_SEEN, now)
+            idle = now - int(seen) > settings.SESSION_IDLE_TIMEOUT
+            expired = now - int(started) > settings.SESSION_ABSOLUTE_TIMEOUT
+            if idle or expired:
+                logout(request)
+                messages.info(
+                    request,
+                    _("You were logged out after a period without activity. Log in again.")
+                    if idle
+                    else _("Your session has ended. Log in again."),
+                )
+                return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
+            if now - int(seen) >= SEEN_RESOLUTION_SECONDS or SESSION_SEEN not in session:
+                session[SESSION_SEEN] = now
+        return self.get_response(request)
