@@ -318,3 +318,23 @@ def test_every_step_is_audited_and_decisions_are_sent_by_sms(
     assert [m.to for m in sms] == [establishment.registered_mobile] * 2
     assert a.number in sms[0].body and "approved" in sms[0].body
     assert b.number in sms[1].body and "Not justified." in sms[1].body
+
+
+def test_demo_files_one_pending_request_once(establishment):
+    from muqeem.exception_requests.demo import DEMO_OFFICER, seed_demo
+    from tests.factories import ResidentFactory, UserFactory
+
+    assert seed_demo() == []  # no demo data yet: nothing to do
+    UserFactory(username=DEMO_OFFICER, establishment=establishment)
+    ResidentFactory(
+        establishment=establishment,
+        late_renewal_count=2,
+        iqama_expiry_date=today() - timedelta(days=20),
+    )
+    lines = seed_demo()
+    exception = ExceptionRequest.objects.get()
+    assert exception.status == ExceptionStatus.PENDING
+    assert exception.attachments.count() == 1
+    assert exception.number in lines[0]
+    assert seed_demo() == []
+    assert ExceptionRequest.objects.count() == 1
