@@ -1,17 +1,12 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from muqeem.accounts.access import staff_required
-
-
-@staff_required
-def bills_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "authority/placeholder.html", {"title": _("SADAD bills")})
-
+from . import staff_views
 
 app_name = "payments_staff"
 urlpatterns = [
-    path("", bills_view, name="bills"),
+    path("", staff_views.bills_view, name="bills"),
+    path("bills/<str:number>/", staff_views.bill_detail_view, name="detail"),
+    path("bills/<str:number>/confirm/", staff_views.bill_confirm_view, name="confirm"),
+    path("bills/<str:number>/reverse/", staff_views.bill_reverse_view, name="reverse"),
+    path("establishments/<str:moi_number>/refund/", staff_views.refund_view, name="refund"),
 ]
