@@ -28,15 +28,21 @@ BADGES = {
 
 def _resident_in(context: template.Context) -> Any:
     """The resident the refused transaction was for, from the page that shows the refusal."""
-    check = context.get("check")
-    for path in (("resident",), ("visa", "resident"), ("final_exit", "resident")):
-        obj: Any = check
-        for attr in path:
+    paths = (
+        ("check", "resident"),
+        ("check", "visa", "resident"),
+        ("check", "final_exit", "resident"),
+        ("visa", "resident"),
+        ("final_exit", "resident"),
+        ("resident",),
+    )
+    for key, *attrs in paths:
+        obj: Any = context.get(key)
+        for attr in attrs:
             obj = getattr(obj, attr, None)
         if obj is not None and getattr(obj, "iqama_number", None):
             return obj
-    resident = context.get("resident")
-    return resident if getattr(resident, "iqama_number", None) else None
+    return None
 
 
 @register.simple_tag(takes_context=True)

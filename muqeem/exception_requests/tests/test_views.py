@@ -259,3 +259,15 @@ def test_upload_helper_reads_from_the_start():
     assert attachment_check(name="a.pdf", size=len(PDF), stream=stream).content_type == (
         "application/pdf"
     )
+
+
+def test_late_visa_cancellation_page_links_to_the_exception_request(
+    officer_client, hr_officer, resident
+):
+    from .conftest import old_unused_visa
+
+    visa = old_unused_visa(hr_officer, resident)
+    resp = officer_client.get(reverse("exit_reentry:cancel", args=[visa.number]))
+    html = resp.content.decode()
+    assert 'data-exception-code="VISA_CANCEL_WINDOW_PASSED"' in html
+    assert f"iqama={resident.iqama_number}" in html
