@@ -204,8 +204,11 @@ def _top(data: list[Datum]) -> list[Datum]:
 @dataclass(frozen=True)
 class Section:
     title: str
-    charts: list[Chart]
+    # Each chart with the grid columns it takes (sized so that its text is at reading size).
+    charts: list[tuple[Chart, str]]
     tables: list[Table]
+    # A short table sits beside its chart.
+    beside: bool = False
 
 
 def _sections(start: date, end: date) -> tuple[list[Section], Refusals]:
@@ -271,23 +274,27 @@ def _sections(start: date, end: date) -> tuple[list[Section], Refusals]:
         label_header=_("Rule"),
         value_header=_("Refused checks"),
         width=720,
-        label_room=420,
+        label_room=400,
     )
 
     top_ups = top_ups_per_day(start=start, end=end)
     top_ups_chart = column_chart(
-        _day_data([(d.day, d.count) for d in top_ups]),
+        _day_data([(d.day, max(d.amount_halalas, 0) // 100) for d in top_ups]),
         chart_id="chart-top-ups",
-        title=_("Balance top-ups per day"),
+        title=_("Balance top-ups per day (SAR)"),
         label_header=_("Date"),
-        value_header=_("Payments"),
+        value_header=_("SAR"),
     )
     refusal_table = refusals_table(refusals)
     sections = [
-        Section(_("Transactions"), transactions_charts, [daily, services]),
-        Section(_("Revenue"), [revenue_chart], [revenue_table(revenue)]),
-        Section(_("Eligibility refusals"), [refusals_chart], [refusal_table]),
-        Section(_("Balance top-ups"), [top_ups_chart], [top_ups_table(top_ups)]),
+        Section(
+            _("Transactions"),
+            list(zip(transactions_charts, ("col-12", "col-lg-6", "col-lg-6"), strict=True)),
+            [daily, services],
+        ),
+        Section(_("Revenue"), [(revenue_chart, "col-12")], [revenue_table(revenue)], beside=True),
+        Section(_("Eligibility refusals"), [(refusals_chart, "col-xl-9")], [refusal_table]),
+        Section(_("Balance top-ups"), [(top_ups_chart, "col-12")], [top_ups_table(top_ups)]),
     ]
     return sections, refusals
 

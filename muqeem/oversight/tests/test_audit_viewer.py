@@ -215,8 +215,9 @@ def test_page_queries_do_not_grow_with_the_page_size(
             resident=history["resident_a"],
         )
     url = reverse("oversight:audit")
+    auditor_client.get(url)  # the session's first request does its own bookkeeping
     counts = {}
-    for size in ("25", "200"):
+    for size in ("25", "200", "25"):
         with CaptureQueriesContext(connection) as ctx:
             response = auditor_client.get(
                 url, {"size": size, "establishment": history["est_a"].moi_number}
@@ -224,7 +225,7 @@ def test_page_queries_do_not_grow_with_the_page_size(
         assert len(_ids(response)) == int(size)
         counts[size] = len(ctx.captured_queries)
     assert counts["25"] == counts["200"]
-    assert counts["200"] <= 8
+    assert counts["200"] <= 5
 
 
 # --- Event details -------------------------------------------------------------------------------
