@@ -338,3 +338,95 @@ def test_demo_files_one_pending_request_once(establishment):
     assert exception.number in lines[0]
     assert seed_demo() == []
     assert ExceptionRequest.objects.count() == 1
+
+
+def _request_row(officer, resident, service_type):
+    from django.utils import timezone
+
+    from muqeem.workflow.machine import RequestStatus
+    from muqeem.workflow.models import ServiceRequest
+
+    now = timezone.now()
+    return ServiceRequest.objects.create(
+        service_type=service_type,
+        establishment=resident.establishment,
+        resident=resident,
+        status=RequestStatus.COMPLETED,
+        submitted_by=officer,
+        idempotency_key=f"{service_type}-{resident.pk}",
+        payload_hash="x",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def test_late_final_exit_cancellation_goes_through_once_free(
+    hr_officer, supervisor, resident, establishment
+):
+    from muqeem.eservices.final_exit.models import FinalExit, FinalExitKind, FinalExitStatus
+    from muqeem.eservices.final_exit.services import final_exit_cancel, final_exit_cancel_check
+
+    final_exit = FinalExit.objects.create(
+        request=_request_row(hr_officer, resident, "final_exit_issue"),
+        establishment=establishment,
+        resident=resident,
+        kind=FinalExitKind.REGULAR,
+        issued_on=today() - timedelta(days=70),
+        leave_by=today() + timedelta(days=20),
+        passport_number=resident.passport_number,
+    )
+    with pytest.raises(EligibilityError) as refused:
+        final_exit_cancel(actor=hr_officer, number=final_exit.number, idempotency_key="fx-1")
+    assert codes(refused) == ["FINAL_EXIT_CANCEL_WINDOW_PASSED"]
+
+    exception = approved(hr_officer, supervisor, resident, code="FINAL_EXIT_CANCEL_WINDOW_PASSED")
+    assert final_exit_cancel_check(actor=hr_officer, number=final_exit.number).eligible
+    result = final_exit_cancel(actor=hr_officer, number=final_exit.number, idempotency_key="fx-2")
+    assert result.final_exit.status == FinalExitStatus.CANCELLED
+    assert result.request.fee_total_halalas == 0
+    exception.refresh_from_db()
+    assert exception.status == ExceptionStatus.USED
+    assert exception.used_by_request == result.request
+
+
+def test_late_visa_extension_goes_through_once(hr_officer, supervisor, establishment):
+    from muqeem.eservices.exit_reentry.models import Visa
+    from muqeem.eservices.exit_reentry.services import visa_extend
+    from muqeem.residents.models import ResidentStatus
+    from tests.factories import ResidentFactory
+
+    abroad = ResidentFactory(
+        establishment=establishment,
+        inside_kingdom=False,
+        status=ResidentStatus.OUTSIDE_KINGDOM,
+        iqama_expiry_date=today() + timedelta(days=400),
+    )
+    visa = Visa.objects.create(
+        request=_request_row(hr_officer, abroad, "exit_reentry_issue"),
+        establishment=establishment,
+        resident=abroad,
+        visa_type=VisaType.SINGLE,
+        duration_unit=DurationUnit.MONTHS,
+        duration_value=2,
+        months_charged=2,
+        issued_on=today() - timedelta(days=200),
+        travel_by=today() - timedelta(days=110),
+        first_departure_on=today() - timedelta(days=190),
+        expires_on=today() - timedelta(days=70),
+        status=VisaStatus.USED,
+        passport_number=abroad.passport_number,
+    )
+    with pytest.raises(EligibilityError) as refused:
+        visa_extend(actor=hr_officer, visa_number=visa.number, months=1, idempotency_key="x-1")
+    assert codes(refused) == ["VISA_EXTENSION_WINDOW_PASSED"]
+
+    exception = approved(hr_officer, supervisor, abroad, code="VISA_EXTENSION_WINDOW_PASSED")
+    result = visa_extend(actor=hr_officer, visa_number=visa.number, months=1, idempotency_key="x-2")
+    assert result.visa.expires_on > today()
+    exception.refresh_from_db()
+    assert exception.status == ExceptionStatus.USED
+    with pytest.raises(EligibilityError):
+        visa.refresh_from_db()
+        visa.expires_on = today() - timedelta(days=70)
+        visa.save(update_fields=["expires_on"])
+        visa_extend(actor=hr_officer, visa_number=visa.number, months=1, idempotency_key="x-3")
