@@ -17,7 +17,7 @@ class InsuranceForm(forms.Form):
         label=_("Medical insurance"),
         choices=[("1", _("Active")), ("0", _("Not active"))],
         coerce=lambda v: v == "1",
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     expiry_date = forms.DateField(label=_("Insurance expiry date"), required=False)
 
@@ -27,7 +27,7 @@ class FingerprintForm(forms.Form):
         label=_("Fingerprint"),
         choices=[("1", _("Registered")), ("0", _("Not registered"))],
         coerce=lambda v: v == "1",
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
 
 
