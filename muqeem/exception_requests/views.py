@@ -118,7 +118,7 @@ def detail_view(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-@eservices_required
+@establishment_required
 @require_POST
 def withdraw_view(request: HttpRequest, number: str) -> HttpResponse:
     officer = current_officer(request)

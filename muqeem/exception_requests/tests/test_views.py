@@ -271,3 +271,12 @@ def test_late_visa_cancellation_page_links_to_the_exception_request(
     html = resp.content.decode()
     assert 'data-exception-code="VISA_CANCEL_WINDOW_PASSED"' in html
     assert f"iqama={resident.iqama_number}" in html
+
+
+def test_a_sub_user_without_the_residents_permission_cannot_reach_the_pages(
+    client, establishment
+):
+    user = UserFactory(establishment=establishment, service_permissions=["reports"])
+    client.force_login(user)
+    assert client.get(LIST).status_code == 403
+    assert client.get(FILE).status_code in (302, 403)
