@@ -273,9 +273,7 @@ def test_late_visa_cancellation_page_links_to_the_exception_request(
     assert f"iqama={resident.iqama_number}" in html
 
 
-def test_a_sub_user_without_the_residents_permission_cannot_reach_the_pages(
-    client, establishment
-):
+def test_a_sub_user_without_the_residents_permission_cannot_reach_the_pages(client, establishment):
     user = UserFactory(establishment=establishment, service_permissions=["reports"])
     client.force_login(user)
     assert client.get(LIST).status_code == 403
