@@ -105,11 +105,13 @@ def decode_cursor(token: str) -> tuple[datetime, int] | None:
 
 
 def _older_than(when: datetime, pk: int) -> Q:
-    return Q(occurred_at__lt=when) | Q(occurred_at=when, id__lt=pk)
+    """Rows after (when, pk) newest first. The leading `<=` is redundant but lets the database
+    walk the occurred_at index from the cursor instead of collecting every older row first."""
+    return Q(occurred_at__lte=when) & (Q(occurred_at__lt=when) | Q(id__lt=pk))
 
 
 def _newer_than(when: datetime, pk: int) -> Q:
-    return Q(occurred_at__gt=when) | Q(occurred_at=when, id__gt=pk)
+    return Q(occurred_at__gte=when) & (Q(occurred_at__gt=when) | Q(id__gt=pk))
 
 
 @dataclass(frozen=True)
