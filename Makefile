@@ -48,3 +48,10 @@ check: lint typecheck
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static
+
+# Backup and restore drill (docs/reliability.md): pg_dump a scratch PostgreSQL database with demo data
+# (or --source NAME via DRILL_ARGS), restore it into a fresh one and prove the copy. DATABASE_URL
+# names the server (default the local one).
+.PHONY: backup-drill
+backup-drill: install
+	scripts/backup-drill $(DRILL_ARGS)
