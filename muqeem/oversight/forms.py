@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from muqeem.accounts.models import User
@@ -41,7 +43,10 @@ class AuditFilterForm(BootstrapForm):
         widget=_ltr(inputmode="numeric"),
     )
     resident = forms.CharField(
-        label=_("Iqama number"), max_length=10, required=False, widget=_ltr(inputmode="numeric")
+        label=_("Iqama or border number"),
+        max_length=10,
+        required=False,
+        widget=_ltr(inputmode="numeric"),
     )
     event_type = forms.TypedChoiceField(
         label=_("Event"), choices=_event_choices, coerce=int, empty_value=None, required=False
@@ -91,20 +96,28 @@ class AuditFilterForm(BootstrapForm):
         data = getattr(self, "cleaned_data", {})
         nothing = False
         ids: dict[str, int | None] = {"actor": None, "establishment": None, "resident": None}
-        lookups: dict[str, tuple[Any, str, Any]] = {
-            "actor": (User.objects, "username", _("No user has this username.")),
+        lookups: dict[str, tuple[Any, Callable[[str], Q], Any]] = {
+            "actor": (
+                User.objects,
+                lambda typed: Q(username=typed),
+                _("No user has this username."),
+            ),
             "establishment": (
                 Establishment.objects,
-                "moi_number",
+                lambda typed: Q(moi_number=typed),
                 _("No establishment has this number."),
             ),
-            "resident": (Resident.objects, "iqama_number", _("No resident has this iqama number.")),
+            "resident": (
+                Resident.objects,
+                lambda typed: Q(iqama_number=typed) | Q(border_number=typed),
+                _("No resident has this iqama or border number."),
+            ),
         }
-        for name, (manager, column, missing) in lookups.items():
+        for name, (manager, condition, missing) in lookups.items():
             typed = data.get(name) or ""
             if not typed or name in self.errors:
                 continue
-            pk = manager.filter(**{column: typed}).values_list("pk", flat=True).first()
+            pk = manager.filter(condition(typed)).values_list("pk", flat=True).first()
             if pk is None:
                 self.add_error(name, missing)
                 nothing = True

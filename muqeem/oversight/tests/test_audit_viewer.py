@@ -41,6 +41,7 @@ def history(make_event: Any) -> dict[str, Any]:
     officer_b = UserFactory(username="officer.b", establishment=est_b)
     resident_a = ResidentFactory(establishment=est_a)
     resident_b = ResidentFactory(establishment=est_b)
+    newcomer = ResidentFactory(establishment=est_a, iqama_number=None, border_number="3123456789")
     e = {
         "login_a": make_event(
             AuditEventType.LOGIN, at=riyadh(DAY, 8), actor=officer_a, establishment=est_a
@@ -72,6 +73,13 @@ def history(make_event: Any) -> dict[str, Any]:
             establishment=est_b,
             resident=resident_b,
         ),
+        "newcomer": make_event(
+            AuditEventType.IQAMA_ISSUED,
+            at=riyadh(DAY, 11),
+            actor=officer_a,
+            establishment=est_a,
+            resident=newcomer,
+        ),
         "system": make_event(
             AuditEventType.VISA_EXPIRED, at=riyadh(DAY + timedelta(days=2), 1), resident=resident_b
         ),
@@ -82,17 +90,19 @@ def history(make_event: Any) -> dict[str, Any]:
         "est_b": est_b,
         "resident_a": resident_a,
         "resident_b": resident_b,
+        "newcomer": newcomer,
     }
 
 
 FILTER_CASES = [
     # (query builder, expected event names, newest first)
-    (lambda h: {}, ["view_b", "system", "renew_a", "login_b", "view_a", "login_a"]),
-    (lambda h: {"actor": "officer.a"}, ["renew_a", "view_a", "login_a"]),
+    (lambda h: {}, ["view_b", "system", "renew_a", "login_b", "newcomer", "view_a", "login_a"]),
+    (lambda h: {"actor": "officer.a"}, ["renew_a", "newcomer", "view_a", "login_a"]),
     (lambda h: {"actor": " officer.b "}, ["view_b", "login_b"]),
     (lambda h: {"establishment": h["est_b"].moi_number}, ["view_b", "login_b"]),
     (lambda h: {"resident": h["resident_a"].iqama_number}, ["renew_a", "view_a"]),
     (lambda h: {"resident": h["resident_b"].iqama_number}, ["view_b", "system"]),
+    (lambda h: {"resident": h["newcomer"].border_number}, ["newcomer"]),
     (lambda h: {"event_type": str(int(AuditEventType.LOGIN))}, ["login_b", "login_a"]),
     (
         lambda h: {"event_type": str(int(AuditEventType.RESIDENT_VIEWED)), "actor": "officer.a"},
@@ -101,7 +111,7 @@ FILTER_CASES = [
     # Whole days in the kingdom: 00:05 on the 11th (21:05 UTC on the 10th) is the 11th.
     (lambda h: {"date_from": "2026-03-11", "date_to": "2026-03-11"}, ["renew_a", "login_b"]),
     (lambda h: {"date_from": "2026-03-12"}, ["view_b", "system"]),
-    (lambda h: {"date_to": "2026-03-10"}, ["view_a", "login_a"]),
+    (lambda h: {"date_to": "2026-03-10"}, ["newcomer", "view_a", "login_a"]),
     (lambda h: {"establishment": h["est_a"].moi_number, "date_from": "2026-03-11"}, ["renew_a"]),
     # An identifier that matches nothing shows nothing (never everything).
     (lambda h: {"actor": "nobody.here"}, []),
@@ -298,7 +308,12 @@ def test_csv_export_holds_exactly_the_filtered_events_and_is_audited(
     assert response["Content-Type"].startswith("text/csv")
     rows = _csv_rows(response)
     e = history["events"]
-    assert [int(r[0]) for r in rows[1:]] == [e["renew_a"].pk, e["view_a"].pk, e["login_a"].pk]
+    assert [int(r[0]) for r in rows[1:]] == [
+        e["renew_a"].pk,
+        e["newcomer"].pk,
+        e["view_a"].pk,
+        e["login_a"].pk,
+    ]
     export = AuditEvent.objects.filter(event_type=AuditEventType.AUDIT_EXPORTED).get()
     assert export.actor_user == auditor
     assert export.extra_data == {"format": "csv", "filters": query}
