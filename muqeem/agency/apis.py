@@ -5,6 +5,7 @@ Errors use the one envelope; `Accept-Language` picks the language of `message`."
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.http import Http404
@@ -45,23 +46,24 @@ def _credential(request: Request) -> IntegrationCredential:
     return credential
 
 
-def facts_json(resident: Resident) -> dict[str, Any]:
-    expiry = resident.insurance_expiry_date
-    return {
-        "iqama_number": resident.iqama_number,
-        "status": resident.status,
-        "insurance_active": resident.insurance_active,
-        "insurance_expiry_date": expiry.isoformat() if expiry else None,
-        "unpaid_traffic_fines_halalas": resident.unpaid_traffic_fines_halalas,
-        "fingerprint_registered": resident.fingerprint_registered,
-        "registered_vehicles": resident.registered_vehicles,
-        "absent_from_work_reported": resident.absent_from_work_reported,
-    }
+# Each agency sees only the facts it sends, never another agency's.
+INSURANCE_FACTS = ("insurance_active", "insurance_expiry_date")
+FINGERPRINT_FACTS = ("fingerprint_registered",)
+VEHICLES_FACTS = ("registered_vehicles",)
+ABSENCE_FACTS = ("absent_from_work_reported", "status")
 
 
-def _fact_response(result: FactResult) -> Response:
+def facts_json(resident: Resident, keys: tuple[str, ...]) -> dict[str, Any]:
+    body: dict[str, Any] = {"iqama_number": resident.iqama_number}
+    for key in keys:
+        value = getattr(resident, key)
+        body[key] = value.isoformat() if isinstance(value, date) else value
+    return body
+
+
+def _fact_response(result: FactResult, keys: tuple[str, ...]) -> Response:
     body = {
-        **facts_json(result.resident),
+        **facts_json(result.resident, keys),
         "changed": result.changed,
         "replayed": result.replayed,
         "record_id": result.record.pk if result.record is not None else None,
@@ -100,7 +102,7 @@ class InsuranceApi(_AgencyApi):
         expiry_date = serializers.DateField(required=False, allow_null=True, default=None)
 
     def get(self, request: Request, iqama_number: str) -> Response:
-        return Response(facts_json(resident_by_iqama_number(iqama_number)))
+        return Response(facts_json(resident_by_iqama_number(iqama_number), INSURANCE_FACTS))
 
     def put(self, request: Request, iqama_number: str) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -113,7 +115,8 @@ class InsuranceApi(_AgencyApi):
                 expiry_date=v["expiry_date"],
                 credential=_credential(request),
                 reference=v["reference"],
-            )
+            ),
+            INSURANCE_FACTS,
         )
 
 
@@ -124,7 +127,7 @@ class FingerprintApi(_AgencyApi):
         registered = serializers.BooleanField()
 
     def get(self, request: Request, iqama_number: str) -> Response:
-        return Response(facts_json(resident_by_iqama_number(iqama_number)))
+        return Response(facts_json(resident_by_iqama_number(iqama_number), FINGERPRINT_FACTS))
 
     def put(self, request: Request, iqama_number: str) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -136,7 +139,8 @@ class FingerprintApi(_AgencyApi):
                 registered=v["registered"],
                 credential=_credential(request),
                 reference=v["reference"],
-            )
+            ),
+            FINGERPRINT_FACTS,
         )
 
 
@@ -147,7 +151,7 @@ class VehiclesApi(_AgencyApi):
         count = serializers.IntegerField(min_value=0, max_value=999)
 
     def get(self, request: Request, iqama_number: str) -> Response:
-        return Response(facts_json(resident_by_iqama_number(iqama_number)))
+        return Response(facts_json(resident_by_iqama_number(iqama_number), VEHICLES_FACTS))
 
     def put(self, request: Request, iqama_number: str) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -159,7 +163,8 @@ class VehiclesApi(_AgencyApi):
                 count=v["count"],
                 credential=_credential(request),
                 reference=v["reference"],
-            )
+            ),
+            VEHICLES_FACTS,
         )
 
 
@@ -167,7 +172,7 @@ class AbsenceReportApi(_AgencyApi):
     permission_classes = [integration_of(IntegrationKind.LABOUR)]
 
     def get(self, request: Request, iqama_number: str) -> Response:
-        return Response(facts_json(resident_by_iqama_number(iqama_number)))
+        return Response(facts_json(resident_by_iqama_number(iqama_number), ABSENCE_FACTS))
 
     def post(self, request: Request, iqama_number: str) -> Response:
         data = ReferenceSerializer(data=request.data)
@@ -177,7 +182,7 @@ class AbsenceReportApi(_AgencyApi):
             credential=_credential(request),
             reference=data.validated_data["reference"],
         )
-        return _fact_response(result)
+        return _fact_response(result, ABSENCE_FACTS)
 
     def delete(self, request: Request, iqama_number: str) -> Response:
         data = ReferenceSerializer(data=request.data or request.query_params)
@@ -187,7 +192,7 @@ class AbsenceReportApi(_AgencyApi):
             credential=_credential(request),
             reference=data.validated_data["reference"],
         )
-        return _fact_response(result)
+        return _fact_response(result, ABSENCE_FACTS)
 
 
 class TrafficFineCreateApi(_AgencyApi):

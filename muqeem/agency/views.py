@@ -5,6 +5,7 @@ services check again)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
@@ -30,6 +31,7 @@ from muqeem.core.money import Money, riyals
 from muqeem.residents.models import Resident
 from muqeem.workflow.evaluation import resident_facts
 from muqeem.workflow.rules import (
+    ResidentFacts,
     evaluate,
     rule_fingerprint_registered,
     rule_insurance_active,
@@ -91,6 +93,13 @@ FIELD_LABELS = {
 MONEY_FIELDS = frozenset(
     {"traffic_fine", "traffic_fine_paid", "unpaid_traffic_fines_halalas", "amount_halalas"}
 )
+
+
+@dataclass(frozen=True)
+class FactsSnapshot:
+    """The shared rules' snapshot, for the blockers the agency facts cause on their own."""
+
+    facts: ResidentFacts
 
 
 def _actor(request: HttpRequest) -> User:
@@ -155,7 +164,7 @@ def _resident_context(resident: Resident, **forms: Any) -> dict[str, Any]:
     facts = resident_facts(resident=resident, establishment=resident.establishment, today=on)
     return {
         "resident": resident,
-        "blockers": evaluate(AGENCY_RULES, type("S", (), {"facts": facts})()),
+        "blockers": evaluate(AGENCY_RULES, FactsSnapshot(facts)),
         "unpaid": Money(resident.unpaid_traffic_fines_halalas),
         "fines": list(resident_fines(resident)),
         "records": record_rows(resident_records(resident)),
@@ -292,6 +301,8 @@ def fine_pay_view(request: HttpRequest, number: str) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("The payment of the traffic fine was recorded."))
+    else:
+        messages.error(request, _("The payment reference is longer than 60 characters."))
     return HttpResponseRedirect(back)
 
 
