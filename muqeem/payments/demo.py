@@ -53,10 +53,11 @@ def seed_demo() -> list[str]:
     """Create this app's demo rows; returns the lines to print with the demo logins."""
     credential = _demo_bank_credential()
     unpaid = _demo_bills(credential) or "<bill number>"
+    paid_at = timezone.localtime().replace(microsecond=0).isoformat()
     return [
         f"Demo bank API key (SADAD, /api/bank/v1/): {DEMO_BANK_KEY}",
         "  Confirm a bill's payment: curl -X POST http://localhost:8000/api/bank/v1/payments/ "
         f'-H "Authorization: Bearer {DEMO_BANK_KEY}" -H "Content-Type: application/json" '
         f'-d \'{{"bill_number": "{unpaid}", "amount": "2500.00", '
-        '"payment_reference": "DEMO-BANK-000002", "paid_at": "2026-01-05T10:30:00+03:00"}\'',
+        f'"payment_reference": "DEMO-BANK-000002", "paid_at": "{paid_at}"}}\'',
     ]

@@ -130,5 +130,9 @@ class Bill(models.Model):
         return timezone.localtime(self.paid_at).date() if self.paid_at else None
 
     @property
+    def reversed_on(self) -> date | None:
+        return timezone.localtime(self.reversal.occurred_at).date() if self.reversal else None
+
+    @property
     def created_on(self) -> date:
         return timezone.localtime(self.created_at).date()

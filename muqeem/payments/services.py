@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from muqeem.integrations.models import IntegrationCredential
 
 NUMBER_ATTEMPTS = 5
+# A bank's clock may run a little ahead of ours; a payment time beyond this is a mistake.
+PAID_AT_CLOCK_SKEW = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,11 @@ def bill_payment_confirm(
     number = number.strip()
     payment_reference = payment_reference.strip()
     try:
+        if paid_at > timezone.now() + PAID_AT_CLOCK_SKEW:
+            raise DomainError(
+                ErrorCode.VALIDATION_FAILED,
+                fields={"paid_at": [_("The payment time is in the future.")]},
+            )
         with transaction.atomic(durable=True):
             return _confirm(
                 number=number,

@@ -300,3 +300,12 @@ def test_refund_is_idempotent_and_never_more_than_the_balance(establishment, sup
     assert establishment.balance_halalas == balance - 10_000
     assert LedgerLine.objects.filter(journal=first, account="bank").get().amount_halalas == 10_000
     assert_balance_matches_ledger(establishment)
+
+
+def test_a_payment_time_in_the_future_is_refused(establishment, bill):
+    with pytest.raises(DomainError) as exc:
+        confirm(bill, "F-1", paid_at=timezone.now() + timedelta(hours=1))
+    assert exc.value.code == ErrorCode.VALIDATION_FAILED and "paid_at" in exc.value.fields
+    bill.refresh_from_db()
+    assert bill.status == BillStatus.UNPAID
+    assert events(AuditEventType.BILL_CONFIRMATION_REFUSED) == 1
