@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from muqeem.audit.models import AuditEventType
+from muqeem.core.ids import public_number
 from muqeem.reports.exports import SheetWriter, hijri_text, new_workbook, riyals, safe_text
-from muqeem.workflow.models import ServiceRequest
+from muqeem.workflow.models import REQUEST_NUMBER_BASE
 
 from .labels import event_label
 from .tables import Table
@@ -114,7 +115,7 @@ def audit_rows(values: Iterable[tuple[Any, ...]], *, for_csv: bool) -> Iterator[
             username or "",
             moi_number or "",
             iqama_number or border_number or "",
-            ServiceRequest(pk=request_pk).number if request_pk else "",
+            public_number(request_pk, REQUEST_NUMBER_BASE) if request_pk else "",
             request_id or "",
             ip or "",
             json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else "",

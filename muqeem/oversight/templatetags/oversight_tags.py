@@ -53,3 +53,8 @@ def json_text(value: Any) -> str:
 @register.filter
 def index(sequence: Any, position: int) -> Any:
     return sequence[position]
+
+
+@register.filter
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

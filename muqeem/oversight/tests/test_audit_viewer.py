@@ -255,6 +255,9 @@ def test_opening_an_event_naming_a_resident_is_an_audited_view(
     assert viewed.actor_establishment is None
     assert viewed.resident == history["resident_a"]
     assert viewed.extra_data == {"via": "audit_event", "event": event.pk}
+    # The staff member's view links back to the event that was opened.
+    html = auditor_client.get(reverse("oversight:audit_event", args=[viewed.pk])).content.decode()
+    assert f'data-linked-event="{event.pk}"' in html
 
 
 def test_opening_an_event_without_a_resident_writes_nothing(
