@@ -79,3 +79,34 @@ def test_two_references_for_one_bill_at_once_one_wins(establishment, hr_officer)
         AuditEvent.objects.filter(event_type=int(AuditEventType.BILL_CONFIRMATION_REFUSED)).count()
         == 1
     )
+
+
+def test_a_double_click_at_once_makes_one_bill(establishment, hr_officer):
+    from muqeem.payments.models import Bill
+    from muqeem.payments.services import bill_create
+
+    def create():
+        return bill_create(actor=hr_officer, amount_halalas=30_000, idempotency_key="same")
+
+    assert race(create, create) == Counter({"done": 1, "replayed": 1})
+    assert Bill.objects.count() == 1
+
+
+def test_cancel_and_payment_at_once_one_wins(establishment, hr_officer):
+    from muqeem.payments.services import bill_cancel
+
+    bill = new_bill(hr_officer, 400)
+    outcomes = race(
+        lambda: confirm(bill, "C-1"), lambda: bill_cancel(actor=hr_officer, number=bill.number)
+    )
+    bill.refresh_from_db()
+    journals = LedgerJournal.objects.filter(reference=bill.number).count()
+    if bill.status == BillStatus.PAID:
+        assert outcomes == Counter({"done": 1, "BILL_NOT_CANCELLABLE": 1}) and journals == 1
+    else:
+        assert bill.status == BillStatus.CANCELLED
+        assert outcomes == Counter({"done": 1, "BILL_NOT_PAYABLE": 1}) and journals == 0
+    establishment.refresh_from_db()
+    assert establishment.balance_halalas == establishment_ledger_balance(
+        establishment=establishment
+    )
