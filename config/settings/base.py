@@ -244,6 +244,10 @@ CACHES = {
     )
 }
 
+# The dashboard's figures of an establishment are cached this long (seconds); the establishment's
+# own transactions refresh them at once (muqeem.core.cache). 0 turns the cache off.
+FIGURES_CACHE_SECONDS = int(os.environ.get("FIGURES_CACHE_SECONDS", "300"))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Muqeem API",
     "DESCRIPTION": (

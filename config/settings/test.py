@@ -15,3 +15,8 @@ AXES_ENABLED = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Test databases reuse primary keys after a rollback (SQLite), so a cached figure could leak from
+# one test into the next: off, except in the tests of the cache itself.
+FIGURES_CACHE_SECONDS = 0
+REDIS_URL = ""
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

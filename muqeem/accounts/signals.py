@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -8,6 +9,7 @@ from django.http import HttpRequest
 
 from muqeem.audit.models import AuditEventType
 from muqeem.audit.services import audit_record
+from muqeem.core.middleware import SESSION_SEEN, SESSION_STARTED
 
 
 def _ip(request: HttpRequest | None) -> str | None:
@@ -17,6 +19,12 @@ def _ip(request: HttpRequest | None) -> str | None:
 @receiver(user_logged_in)
 def _on_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     audit_record(event_type=AuditEventType.LOGIN, actor=user, ip=_ip(request))
+    session = getattr(request, "session", None)
+    if session is not None:
+        # The session timeouts count from here; set now so the next request need not write.
+        now = int(time.time())
+        session[SESSION_STARTED] = now
+        session[SESSION_SEEN] = now
 
 
 @receiver(user_logged_out)

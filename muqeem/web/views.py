@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from muqeem.accounts.access import current_officer, establishment_required
 from muqeem.accounts.models import User
 from muqeem.accounts.permissions import Permission
-from muqeem.core.dates import format_dual
+from muqeem.core.cache import establishment_cached
+from muqeem.core.dates import format_dual, today
 from muqeem.reports.charts import Chart, Datum, bar_chart, column_chart
 from muqeem.reports.residents import (
     LOCATION_OUTSIDE,
@@ -104,7 +105,12 @@ def home(request: HttpRequest) -> HttpResponse:
     officer: User = current_officer(request)
     establishment = officer.establishment
     assert establishment is not None  # noqa: S101 - guaranteed by current_officer
-    board = establishment_dashboard(establishment=establishment)
+    on = today()
+    board = establishment_cached(
+        establishment.pk,
+        f"dashboard:{on.isoformat()}",
+        lambda: establishment_dashboard(establishment=establishment, on=on),
+    )
     can_view_residents = officer.has_service_permission(Permission.VIEW_RESIDENTS)
     months_chart, nationality_chart = _charts(board, link=can_view_residents)
     return render(

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from muqeem.audit.models import AuditEventType
 from muqeem.audit.services import audit_record
+from muqeem.core.cache import establishment_data_changed
 from muqeem.core.errors import (
     DomainError,
     EligibilityError,
@@ -106,6 +107,7 @@ def service_request_create(
     except IntegrityError:
         # Lost a race with a retry carrying the same key; the caller replays the winner.
         raise DomainError(ErrorCode.IDEMPOTENCY_CONFLICT) from None
+    establishment_data_changed(establishment.pk)
     RequestEvent.objects.create(
         request=request,
         action=RequestAction.SUBMIT,
@@ -144,6 +146,7 @@ def service_request_transition(
         occurred_at=now,
         payload=payload or {},
     )
+    establishment_data_changed(request.establishment_id)
     request.status = target
     request.version += 1
     request.updated_at = now

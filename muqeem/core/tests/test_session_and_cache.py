@@ -80,3 +80,37 @@ def test_rate_limit_counters_are_shared_through_redis_when_configured():
         second.incr("throttle-probe")
         assert first.get("throttle-probe") == 2
         first.delete("throttle-probe")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cached_figures_refresh_when_the_establishment_commits_a_transaction(establishment):
+    from django.core.cache import cache
+    from django.db import transaction
+
+    from muqeem.core.cache import establishment_cached, establishment_data_changed
+
+    cache.clear()
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    with override_settings(FIGURES_CACHE_SECONDS=60):
+        assert establishment_cached(establishment.pk, "x", compute) == 1
+        assert establishment_cached(establishment.pk, "x", compute) == 1  # cached
+        with transaction.atomic():
+            establishment_data_changed(establishment.pk)
+            # not yet committed: others still see the cached figure
+            assert establishment_cached(establishment.pk, "x", compute) == 1
+        assert establishment_cached(establishment.pk, "x", compute) == 2  # refreshed
+        try:
+            with transaction.atomic():
+                establishment_data_changed(establishment.pk)
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        assert establishment_cached(establishment.pk, "x", compute) == 2  # rolled back: no bump
+    with override_settings(FIGURES_CACHE_SECONDS=0):
+        assert establishment_cached(establishment.pk, "x", compute) == 3  # off: always computed
+    cache.clear()
