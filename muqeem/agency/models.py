@@ -131,11 +131,11 @@ class AgencyRecord(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
-            raise ValueError("Agency records are append-only.")
+            raise RuntimeError("Agency records are append-only.")
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("Agency records are append-only.")
+        raise RuntimeError("Agency records are append-only.")
 
 
 class ImportKind(models.TextChoices):

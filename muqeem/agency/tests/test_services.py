@@ -133,9 +133,9 @@ def test_every_change_is_audited_and_bumps_the_version(operator, resident):
     assert event.actor_user == operator and event.resident_id == resident.pk
     record = AgencyRecord.objects.get()
     assert record.old["insurance_expiry_date"] != record.new["insurance_expiry_date"]
-    with pytest.raises(ValueError, match="append-only"):
+    with pytest.raises(RuntimeError, match="append-only"):
         record.save()
-    with pytest.raises(ValueError, match="append-only"):
+    with pytest.raises(RuntimeError, match="append-only"):
         record.delete()
 
 
@@ -152,3 +152,20 @@ def test_paying_a_paid_fine_without_the_same_reference_is_refused(operator, resi
     with pytest.raises(DomainError) as refused:
         traffic_fine_pay(number="d-1", actor=operator)
     assert refused.value.code == "TRAFFIC_FINE_ALREADY_PAID"
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_to_change_or_delete_a_record(operator, resident):
+    from django.db import DatabaseError, transaction
+
+    vehicles_count_set(iqama_number=resident.iqama_number, count=2, actor=operator)
+    record = AgencyRecord.objects.get()
+    attempts = [
+        lambda: AgencyRecord.objects.filter(pk=record.pk).update(new={"registered_vehicles": 9}),
+        lambda: AgencyRecord.objects.filter(pk=record.pk).delete(),
+    ]
+    for attempt in attempts:
+        with pytest.raises(DatabaseError), transaction.atomic():
+            attempt()
+    record.refresh_from_db()
+    assert record.new == {"registered_vehicles": 2}
