@@ -32,6 +32,7 @@ from .services import (
     absence_withdraw,
     agency_import_apply,
     agency_import_check,
+    fine_number_text,
     fingerprint_registered_set,
     insurance_status_set,
     traffic_fine_issue,
@@ -227,7 +228,11 @@ class TrafficFineDetailApi(_AgencyApi):
     permission_classes = [integration_of(IntegrationKind.TRAFFIC)]
 
     def get(self, request: Request, number: str) -> Response:
-        fine = TrafficFine.objects.select_related("resident").filter(number=number).first()
+        fine = (
+            TrafficFine.objects.select_related("resident")
+            .filter(number=fine_number_text(number))
+            .first()
+        )
         if fine is None:
             raise DomainError(ErrorCode.TRAFFIC_FINE_NOT_FOUND)
         return Response(fine_json(fine))

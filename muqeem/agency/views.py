@@ -201,8 +201,12 @@ def index_view(request: HttpRequest) -> HttpResponse:
         try:
             resident = resident_by_iqama_number(form.cleaned_data["iqama_number"])
         except DomainError as exc:
-            context["error"] = exc
             status = exc.http_status
+            if exc.code == ErrorCode.RESIDENT_NOT_FOUND:
+                # The registry has no such resident (the code's text speaks to establishments).
+                context["not_found"] = True
+            else:
+                context["error"] = exc
         else:
             context.update(_resident_context(resident))
     return render(request, "agency/index.html", context, status=status)

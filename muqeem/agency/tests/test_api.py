@@ -39,6 +39,8 @@ def test_a_fine_from_the_api_blocks_renewal_until_paid(traffic_client, hr_office
     assert out.status_code == 201, out.json()
     assert out.json()["unpaid_traffic_fines_halalas"] == 50_000
     assert "UNPAID_TRAFFIC_FINES" in _codes(hr_officer, resident)
+    read = traffic_client.get(f"{BASE}/traffic-fines/tf-1/")
+    assert read.status_code == 200 and read.json()["status"] == "issued"
     paid = traffic_client.post(
         f"{BASE}/traffic-fines/TF-1/payment/", {"payment_reference": "S-1"}, format="json"
     )

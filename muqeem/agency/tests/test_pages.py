@@ -36,7 +36,8 @@ def test_lookup_shows_the_facts_and_forms(operator_client, resident):
 def test_lookup_of_an_unknown_or_invalid_number(operator_client):
     assert operator_client.get("/authority/agency/", {"iqama_number": "123"}).status_code == 400
     missing = operator_client.get("/authority/agency/", {"iqama_number": "2999999994"})
-    assert missing.status_code in (400, 404)
+    assert missing.status_code == 404
+    assert b'id="not-found"' in missing.content
 
 
 def test_a_fine_recorded_on_the_page_blocks_renewal_until_paid(
