@@ -2,8 +2,10 @@
 
 Each waivable refusal belongs to one service. An approval lets one transaction of that service
 through for that resident despite the refusal, except a fine waiver, which is applied when it is
-approved (the fines are marked waived and stop blocking). Every other refusal (an expired passport,
-an insufficient balance, another agency's block…) cannot be waived: EXCEPTION_NOT_WAIVABLE.
+approved (the fines are marked waived and stop blocking). Unpaid traffic fines are the traffic
+department's, so an approval only lets one renewal through (a fine under objection, say); the fines
+stay owed. Every other refusal (an expired passport, an insufficient balance, a lapsed insurance…)
+cannot be waived: EXCEPTION_NOT_WAIVABLE.
 
 There is no over-age rule among the services' rules, so none is listed.
 """
@@ -36,6 +38,14 @@ WAIVERS: dict[ErrorCode, Waiver] = {
             ErrorCode.LATE_RENEWAL_LIMIT_REACHED,
             ServiceType.IQAMA_RENEWAL,
             _("A late renewal beyond the limit allowed online (the third late renewal)"),
+        ),
+        Waiver(
+            ErrorCode.UNPAID_TRAFFIC_FINES,
+            ServiceType.IQAMA_RENEWAL,
+            _(
+                "Renewing the iqama while traffic fines are unpaid (the fines stay owed to the "
+                "traffic department)"
+            ),
         ),
         Waiver(
             ErrorCode.VISA_EXTENSION_WINDOW_PASSED,
