@@ -15,7 +15,8 @@ of the chain. The chain's order is therefore the order of sealing (`seq`), which
 for such late commits; the event id is inside every hash, so reordering is still detected.
 On top of that the sealer leaves alone the events recorded in the last `SETTLE_SECONDS`, so the
 transactions still in flight (short, durable use-case transactions) normally commit first and the
-chain stays in id order.
+chain stays in id order. To keep a frequent run cheap on a large log, it only looks above
+`scan_floor` (ids sealed more than an hour ago); the daily job's run looks at everything.
 
 Only one sealer may extend the chain at a time, or two would both link to the same tail and fork it:
 on PostgreSQL the sealer takes a transaction-scoped advisory lock; on SQLite the write transaction
@@ -42,6 +43,10 @@ logger = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 5
 BATCH_SIZE = 2_000
+# No use-case transaction stays open this long (they are short and durable; the database's
+# idle-in-transaction and statement timeouts end any that would). A frequent run only scans the
+# events above the ids sealed this long ago; the daily run (`full=True`) scans everything.
+LOOKBACK = timedelta(hours=1)
 # Any constant shared by every sealer: the key of the PostgreSQL advisory lock ("MQAUDIT" in hex-ish).
 ADVISORY_LOCK_KEY = 0x4D51_4155_4449_54
 
@@ -88,15 +93,28 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
 
 
-def _seal_batch(*, cutoff: datetime, batch_size: int) -> int:
-    """Seal up to `batch_size` unsealed events recorded before `cutoff`; the caller's transaction
-    holds the chain lock."""
+def scan_floor(*, now: datetime) -> int:
+    """Every event with an id at or below the result is sealed or can no longer appear.
+
+    Take a seal written more than LOOKBACK ago: any event with a lower id was inserted before that
+    seal was written (ids grow), so its transaction began more than LOOKBACK ago and has ended. The
+    runs of the hour after it committed scanned above an older floor and sealed it; if the sealer was
+    stopped all that time, the daily full run seals it (and `audit_verify` counts it meanwhile).
+    Scanning above this floor keeps a frequent run's cost proportional to the last hour, not to the
+    whole log."""
+    old = AuditSeal.objects.filter(sealed_at__lte=now - LOOKBACK).order_by("-seq").first()
+    return old.event_id if old else 0
+
+
+def _seal_batch(*, cutoff: datetime, batch_size: int, floor: int) -> int:
+    """Seal up to `batch_size` unsealed events recorded before `cutoff` with an id above `floor`; the
+    caller's transaction holds the chain lock."""
     tail = AuditSeal.objects.order_by("-seq").only("seq", "hash").first()
     seq, prev = (tail.seq, tail.hash) if tail else (0, GENESIS_HASH)
     events = list(
-        AuditEvent.objects.filter(seal__isnull=True, occurred_at__lte=cutoff).order_by("id")[
-            :batch_size
-        ]
+        AuditEvent.objects.filter(
+            seal__isnull=True, occurred_at__lte=cutoff, id__gt=floor
+        ).order_by("id")[:batch_size]
     )
     now = timezone.now()
     seals = []
@@ -110,16 +128,19 @@ def _seal_batch(*, cutoff: datetime, batch_size: int) -> int:
 
 
 def audit_seal_run(
-    *, settle_seconds: int = SETTLE_SECONDS, batch_size: int = BATCH_SIZE
+    *, settle_seconds: int = SETTLE_SECONDS, batch_size: int = BATCH_SIZE, full: bool = False
 ) -> SealResult:
     """Extend the chain with every committed event older than `settle_seconds`. Idempotent: a second
-    run seals nothing new. Each batch is its own short transaction, so the lock is held briefly."""
-    cutoff = timezone.now() - timedelta(seconds=settle_seconds)
+    run seals nothing new. Each batch is its own short transaction, so the lock is held briefly.
+    `full` scans the whole log instead of the events above `scan_floor` (the daily job does)."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settle_seconds)
+    floor = 0 if full else scan_floor(now=now)
     sealed = 0
     while True:
         with transaction.atomic():
             _lock_chain()
-            count = _seal_batch(cutoff=cutoff, batch_size=batch_size)
+            count = _seal_batch(cutoff=cutoff, batch_size=batch_size, floor=floor)
         sealed += count
         if count < batch_size:
             break
@@ -128,7 +149,7 @@ def audit_seal_run(
         sealed=sealed,
         head_seq=head.seq if head else 0,
         head_hash=head.hash if head else GENESIS_HASH,
-        pending=AuditEvent.objects.filter(seal__isnull=True).count(),
+        pending=AuditEvent.objects.filter(seal__isnull=True, id__gt=floor).count(),
     )
     if sealed:
         # The head in the application log is an anchor outside the database: a rewritten chain

@@ -26,7 +26,7 @@ def daily_jobs_run(*, on: date) -> dict[str, Any]:
     # A safety net: deliveries whose retry could not be scheduled on the task backend.
     webhooks_retried = webhook_deliveries_retry_due()
     # Last, so the events the job itself recorded are linked into the audit hash chain too.
-    sealed = audit_seal_run()
+    sealed = audit_seal_run(full=True)
     return {
         "date": on.isoformat(),
         "visas": asdict(visas),

@@ -7,12 +7,19 @@ import threading
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from muqeem.audit.chain import audit_seal_run, audit_verify_run, event_canonical, link_hash
+from muqeem.audit.chain import (
+    audit_seal_run,
+    audit_verify_run,
+    event_canonical,
+    link_hash,
+    scan_floor,
+)
 from muqeem.audit.models import GENESIS_HASH, AuditEvent, AuditEventType, AuditSeal
 from muqeem.audit.services import audit_record
 
@@ -98,6 +105,35 @@ def test_an_event_committed_late_with_a_lower_id_is_sealed_not_skipped():
     assert audit_seal_run(settle_seconds=0).sealed == 1
     assert [e for _, e in chain()] == [low.pk, high.pk, low.pk + 1]
     assert audit_verify_run().ok
+
+
+def test_a_frequent_run_scans_the_last_hour_and_the_daily_run_everything():
+    start = timezone.now()
+
+    def commit(pk: int) -> None:
+        AuditEvent.objects.bulk_create(
+            [AuditEvent(id=pk, occurred_at=start, event_type=AuditEventType.LOGIN)]
+        )
+
+    with time_machine.travel(start, tick=False):
+        (base,) = record(1)
+        commit(base.pk + 10)  # ids base+1 … base+9 are still in flight
+        audit_seal_run(settle_seconds=0)
+    # Within the hour, a late commit below the head is still found by a frequent run.
+    with time_machine.travel(start + timedelta(minutes=30), tick=False):
+        commit(base.pk + 5)
+        assert scan_floor(now=timezone.now()) == 0
+        assert audit_seal_run().sealed == 1
+    # One that appears below ids sealed over an hour ago (impossibly late, or the sealer was stopped
+    # the whole time) is left to the daily full run, and counted as unsealed meanwhile.
+    with time_machine.travel(start + timedelta(hours=2), tick=False):
+        commit(base.pk + 3)
+        assert scan_floor(now=timezone.now()) == base.pk + 5
+        assert audit_seal_run().sealed == 0
+        assert audit_verify_run().unsealed == 1
+        assert audit_seal_run(full=True).sealed == 1
+        verified = audit_verify_run()
+        assert verified.ok and verified.unsealed == 0
 
 
 TAMPERING = [

@@ -86,6 +86,7 @@ def test_the_drill_fails_on_a_copy_that_does_not_reconcile(establishment):
         )
     connection.close()
     result = _drill()
-    assert result.returncode == 1
-    assert "FAIL  the copy reconciles" in result.stdout
-    assert "establishment(s) whose balance differs from the ledger" in result.stdout
+    out = result.stdout
+    assert result.returncode == 1, out
+    assert "FAIL  the copy reconciles" in out, out
+    assert "establishment(s) whose balance differs from the ledger" in out, out

@@ -20,10 +20,15 @@ class Command(BaseCommand):
             default=SETTLE_SECONDS,
             help="Leave events younger than this for the next run (default %(default)s).",
         )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Scan the whole log, not only the last hour's ids (the daily job does).",
+        )
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = audit_seal_run(settle_seconds=options["settle_seconds"])
+        result = audit_seal_run(settle_seconds=options["settle_seconds"], full=options["full"])
         if options["json"]:
             self.stdout.write(json.dumps(asdict(result)))
             return
