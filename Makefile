@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install messages demo run test test-fast test-browser lint typecheck check bench clean
+.PHONY: install messages demo run test test-fast test-browser lint typecheck check bench bench-quick bench-tools clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,17 @@ typecheck: install
 
 check: lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Benchmark (docs/benchmarks.md): its own database (BENCH_DATABASE_URL, default muqeem_bench on the
+# local server), gunicorn, the task worker and wrk; about 15 minutes. bench-quick: a small registry.
+bench-tools:
+	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
+
+bench: install messages bench-tools
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-quick: install messages bench-tools
+	$(BIN)/python bench/run.py --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static

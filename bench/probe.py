@@ -1,0 +1,212 @@
+"""Where the time of each benchmark scenario goes, measured in-process (no server, no other load):
+queries per request, time in SQL versus the rest, the slowest statements, and a cProfile of the
+request (written to var/bench*/profile-<scenario>.txt).
+
+Run by bench/run.py after the load, against the same database, with `config.settings.bench`.
+Prints one JSON line: {"queries": {scenario: count}, "notes": [markdown lines]}."""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from muqeem.accounts.models import User  # noqa: E402
+from muqeem.bulk.models import BatchStatus, BulkBatch  # noqa: E402
+from muqeem.bulk.services import (  # noqa: E402
+    bulk_batch_confirm,
+    bulk_batch_execute,
+    bulk_batch_upload,
+    bulk_batch_validate,
+)
+
+
+def _short(sql: str, limit: int = 160) -> str:
+    sql = " ".join(sql.split())
+    return sql if len(sql) <= limit else sql[: limit - 1] + "…"
+
+
+class Probe:
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.queries: dict[str, Any] = {}
+        self.notes: list[str] = []
+
+    def measure(
+        self, key: str, title: str, call: Callable[[int], Any], repeat: int, warm: int = 1
+    ) -> None:
+        for i in range(warm):
+            call(10_000 + i)
+        profiler = cProfile.Profile()
+        total_queries = 0
+        sql_seconds = 0.0
+        slowest: list[tuple[float, str]] = []
+        started = time.perf_counter()
+        for i in range(repeat):
+            with CaptureQueriesContext(connection) as ctx:
+                profiler.enable()
+                call(i)
+                profiler.disable()
+            total_queries += len(ctx.captured_queries)
+            for q in ctx.captured_queries:
+                seconds = float(q["time"])
+                sql_seconds += seconds
+                slowest.append((seconds, q["sql"]))
+        wall = time.perf_counter() - started
+        per_request = wall / repeat
+        self.queries[key] = round(total_queries / repeat, 1)
+        stream = io.StringIO()
+        stats = pstats.Stats(profiler, stream=stream)
+        stats.sort_stats("cumulative").print_stats(40)
+        stats.sort_stats("tottime").print_stats(25)
+        (self.out_dir / f"profile-{key}.txt").write_text(stream.getvalue())
+        own = _top_own(profiler)
+        slowest.sort(reverse=True)
+        seen: set[str] = set()
+        top_sql = []
+        for seconds, sql in slowest:
+            shape = _short(sql, 80)
+            if shape in seen:
+                continue
+            seen.add(shape)
+            top_sql.append(f"{seconds * 1000:.1f} ms `{_short(sql)}`")
+            if len(top_sql) == 3:
+                break
+        self.notes += [
+            f"**{title}** — {per_request * 1000:.1f} ms per request in-process, "
+            f"{total_queries / repeat:.1f} queries, {sql_seconds / repeat * 1000:.1f} ms in SQL "
+            f"({sql_seconds / wall * 100:.0f} %), the rest in Python "
+            f"(cProfile in `{self.out_dir.name}/profile-{key}.txt`).",
+            "",
+            "* slowest statements: " + "; ".join(top_sql),
+            "* most own time: " + ", ".join(own),
+            "",
+        ]
+
+
+def _top_own(profiler: cProfile.Profile, count: int = 6) -> list[str]:
+    stats = pstats.Stats(profiler)
+    rows = []
+    for (filename, line, name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        short = filename.split("site-packages/")[-1].split("/work/main/")[-1]
+        rows.append((tottime, f"`{short}:{line}({name})` {tottime * 1000:.0f} ms"))
+    rows.sort(reverse=True)
+    return [r[1] for r in rows[:count]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--state", type=Path, required=True)
+    args = parser.parse_args()
+    state = json.loads(args.state.read_text())
+    pools = {name: Path(p).read_text().split() for name, p in state["pools"].items()}
+    probe = Probe(args.state.parent)
+    api = Client(
+        HTTP_HOST="127.0.0.1",
+        HTTP_AUTHORIZATION=f"Bearer {state['api_key']}",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    portal = Client(HTTP_HOST="127.0.0.1")
+    portal.cookies["sessionid"] = state["session_cookie"]
+    any_resident = pools["big_any"]
+    # Renewals take residents from the end of the API pool (the load takes them from the start).
+    spare = iter(reversed(pools["api_renewal"][:-1]))
+
+    def expect(response: Any, status: int) -> None:
+        if response.status_code != status:
+            raise SystemExit(f"{response.status_code}: {response.content[:300]!r}")
+
+    probe.measure(
+        "bare_write",
+        "Bare write",
+        lambda i: expect(api.post(f"/bench/bare/write/{any_resident[i % 5000]}/"), 201),
+        repeat=50,
+    )
+    probe.measure(
+        "renewal_api",
+        "Renewal by API",
+        lambda i: expect(
+            api.post(
+                "/api/v1/iqama-renewals/",
+                data={"iqama_number": next(spare), "period_months": 3},
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY=f"profile-{time.time_ns()}",
+            ),
+            201,
+        ),
+        repeat=40,
+    )
+    probe.measure(
+        "bare_read",
+        "Bare read",
+        lambda i: expect(api.get(f"/bench/bare/read/{any_resident[i % 5000]}/"), 200),
+        repeat=50,
+    )
+    probe.measure(
+        "resident_api",
+        "Resident detail by API",
+        lambda i: expect(api.get(f"/api/v1/residents/{any_resident[i % 5000]}/"), 200),
+        repeat=50,
+    )
+    probe.measure("dashboard", "Dashboard", lambda i: expect(portal.get("/"), 200), repeat=5)
+    probe.measure(
+        "residents_list",
+        "Residents list page",
+        lambda i: expect(portal.get("/residents/"), 200),
+        repeat=10,
+    )
+
+    def export(_i: int) -> None:
+        response = portal.get("/residents/export.xlsx")
+        expect(response, 200)
+        if response.streaming:
+            for _chunk in getattr(response, "streaming_content", []):
+                pass
+
+    probe.measure("export", "Residents .xlsx export", export, repeat=1, warm=0)
+
+    officer = User.objects.get(pk=state["officer_id"])
+    rows = 50
+    numbers = pools["bulk_renewal"][:rows]
+    data = "operation,iqama_number,months\n" + "".join(f"renew_iqama,{n},3\n" for n in numbers)
+    data += f"\n\n\n{time.time_ns() % 1000 * chr(10)}"
+
+    def bulk(_i: int) -> None:
+        body = data.encode()
+        batch = bulk_batch_upload(
+            actor=officer, filename="profile.csv", size=len(body), content=io.BytesIO(body)
+        )
+        bulk_batch_validate(batch_id=batch.pk)
+        bulk_batch_confirm(actor=officer, batch_id=batch.pk)
+        bulk_batch_execute(batch_id=batch.pk)
+        done = BulkBatch.objects.get(pk=batch.pk)
+        if done.status != BatchStatus.DONE:
+            raise SystemExit(f"profile batch ended {done.status}")
+
+    probe.measure("bulk_batch", f"Bulk renewal of {rows} rows (validate + run)", bulk, 1, 0)
+    probe.queries["bulk_row"] = round(probe.queries["bulk_batch"] / rows, 1)
+    # The worker would pick up the tasks the in-process run enqueued; they have nothing left to do.
+    print(json.dumps({"queries": probe.queries, "notes": probe.notes}))
+
+
+if __name__ == "__main__":
+    main()
