@@ -284,3 +284,32 @@ def test_a_charged_request_that_ended_unfulfilled_must_be_reversed(activity):
     )
     charges = next(c for c in reconcile_run().checks if c.name == "charges_match_requests")
     assert any("not reversed" in p for p in charges.problems)
+
+
+def test_refunds_and_payment_reversals_written_by_the_services_reconcile(activity):
+    from muqeem.fees.services import ledger_post_payment, ledger_post_refund, ledger_post_reversal
+
+    establishment = activity["establishment"]
+    supervisor = UserFactory(establishment=None, is_staff=True, staff_role="supervisor")
+    with transaction.atomic():
+        locked = Establishment.objects.select_for_update().get(pk=establishment.pk)
+        payment = ledger_post_payment(
+            actor=None,
+            establishment=locked,
+            amount_halalas=50_000,
+            reference="SADAD-1",
+            idempotency_key="bill-1",
+        )
+    ledger_post_reversal(actor=supervisor, journal_id=payment.pk, reason="recorded in error")
+    ledger_post_refund(
+        actor=supervisor,
+        establishment_id=establishment.pk,
+        amount_halalas=10_000,
+        reason="closing the account",
+        idempotency_key="refund-1",
+    )
+    audit_seal_run(settle_seconds=0)
+    report = reconcile_run()
+    assert report.passed, [c.problems for c in report.checks if not c.passed]
+    ledger = next(c for c in report.checks if c.name == "ledger_audited")
+    assert ledger.counts["journals"] == ledger.counts["ledger_audits"]
