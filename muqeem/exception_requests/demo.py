@@ -35,7 +35,7 @@ def seed_demo() -> list[str]:
         exception = exception_request_file(
             actor=officer,
             iqama_number=resident.iqama_number,
-            code=ErrorCode.LATE_RENEWAL_LIMIT_REACHED,
+            codes=[ErrorCode.LATE_RENEWAL_LIMIT_REACHED],
             reason=(
                 "تعذر تجديد الإقامة في موعدها لتنويم المقيم في المستشفى. "
                 "The resident was in hospital when the iqama expired; the report is attached."

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from muqeem.core.errors import ErrorCode
 from muqeem.workflow.machine import ServiceType
 
 from .attachments import MAX_ATTACHMENTS
@@ -19,10 +20,13 @@ def waiver_choices() -> list[tuple[str, str]]:
 
 class FileForm(forms.Form):
     iqama_number = forms.CharField(label=_("Iqama number"), max_length=40)
-    code = forms.ChoiceField(
+    code = forms.MultipleChoiceField(
         label=_("What should be waived"),
         choices=waiver_choices,
-        error_messages={"invalid_choice": _("This refusal cannot be waived.")},
+        error_messages={
+            "invalid_choice": _("This refusal cannot be waived."),
+            "required": _("Choose what should be waived."),
+        },
     )
     reason = forms.CharField(
         label=_("Reason for the request"),
@@ -37,6 +41,9 @@ class FileForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
+        services = {WAIVERS[ErrorCode(c)].service_type for c in data.get("code") or ()}
+        if len(services) > 1:
+            self.add_error("code", _("Choose refusals of one service only."))
         if self.files_count > MAX_ATTACHMENTS:
             self.add_error(
                 None,

@@ -83,15 +83,23 @@ def exception_request_file(
     *,
     actor: User,
     iqama_number: str,
-    code: str,
+    codes: Sequence[str],
     reason: str,
     uploads: Sequence[Upload] = (),
 ) -> ExceptionRequest:
-    """File a request to waive `code` for one resident. Only the directorate's own refusals can be
-    waived; one open request per resident and service; up to three PDF/JPEG/PNG attachments."""
-    waiver = waiver_for(code)
-    if waiver is None:
+    """File a request to waive `codes` (refusals of one service) for one resident, e.g. a third
+    late renewal whose traffic fines are under objection. Only the refusals in `waivers.WAIVERS`
+    can be waived; one open request per resident and service; up to three PDF/JPEG/PNG files."""
+    unique = list(dict.fromkeys(str(c) for c in codes))
+    waivers = [w for c in unique if (w := waiver_for(c)) is not None]
+    if not unique or len(waivers) != len(unique):
         raise DomainError(ErrorCode.EXCEPTION_NOT_WAIVABLE)
+    waiver = waivers[0]
+    if any(w.service_type != waiver.service_type for w in waivers):
+        raise DomainError(
+            ErrorCode.VALIDATION_FAILED,
+            fields={"code": [str(_("Choose refusals of one service only."))]},
+        )
     text = _reason(reason)
     if len(uploads) > MAX_ATTACHMENTS:
         raise DomainError(
@@ -127,7 +135,7 @@ def exception_request_file(
                     establishment=establishment,
                     resident=resident,
                     service_type=waiver.service_type,
-                    codes=[str(waiver.code)],
+                    codes=[str(w.code) for w in waivers],
                     reason=text,
                     filed_by=actor,
                     filed_at=now,

@@ -62,7 +62,7 @@ def file_view(request: HttpRequest) -> HttpResponse:
         form = FileForm(
             initial={
                 "iqama_number": request.GET.get("iqama", ""),
-                "code": request.GET.get("code", ""),
+                "code": request.GET.getlist("code"),
             }
         )
     context: dict[str, Any] = {
@@ -81,7 +81,7 @@ def file_view(request: HttpRequest) -> HttpResponse:
                 exception = exception_request_file(
                     actor=officer,
                     iqama_number=form.cleaned_data["iqama_number"],
-                    code=form.cleaned_data["code"],
+                    codes=form.cleaned_data["code"],
                     reason=form.cleaned_data["reason"],
                     uploads=[Upload(name=f.name or "", size=f.size or 0, stream=f) for f in files],
                 )

@@ -102,7 +102,7 @@ def test_refusal_to_exception_to_approval_to_renewal(
 
     # The filing form, prefilled.
     expect(page.locator("#id_iqama_number")).to_have_value(late.iqama_number)
-    expect(page.locator("#id_code")).to_have_value("LATE_RENEWAL_LIMIT_REACHED")
+    expect(page.locator("#id_code_LATE_RENEWAL_LIMIT_REACHED")).to_be_checked()
     page.locator("#id_reason").fill(
         "كان المقيم منومًا في المستشفى عند انتهاء الإقامة. The resident was in hospital."
     )

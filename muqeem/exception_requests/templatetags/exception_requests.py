@@ -53,12 +53,19 @@ def exception_request_url(context: template.Context, violation: Any) -> str:
     if getattr(user, "establishment_id", None) is None:
         return ""
     code = getattr(violation, "code", None)
-    if code is None or waiver_for(str(code)) is None:
+    waiver = waiver_for(str(code)) if code is not None else None
+    if waiver is None:
         return ""
-    params = {"code": str(code)}
+    # With the other refusals of the same transaction that the same service can waive.
+    codes = [str(code)]
+    for other in context.get("violations") or ():
+        other_waiver = waiver_for(str(getattr(other, "code", "")))
+        if other_waiver is not None and other_waiver.service_type == waiver.service_type:
+            codes.append(str(other_waiver.code))
+    params: list[tuple[str, str]] = [("code", c) for c in dict.fromkeys(codes)]
     resident = _resident_in(context)
     if resident is not None:
-        params["iqama"] = resident.iqama_number
+        params.append(("iqama", resident.iqama_number))
     return reverse("exception_requests:file") + "?" + urlencode(params)
 
 

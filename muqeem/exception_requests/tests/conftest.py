@@ -47,8 +47,9 @@ def outbox(settings) -> list[dict]:
 
 def file_request(officer, resident, code="LATE_RENEWAL_LIMIT_REACHED", **kw):
     kw.setdefault("reason", "The resident was in hospital when the iqama expired.")
+    codes = [code] if isinstance(code, str) else list(code)
     return exception_request_file(
-        actor=officer, iqama_number=resident.iqama_number, code=code, **kw
+        actor=officer, iqama_number=resident.iqama_number, codes=codes, **kw
     )
 
 

@@ -430,3 +430,20 @@ def test_late_visa_extension_goes_through_once(hr_officer, supervisor, establish
         visa.expires_on = today() - timedelta(days=70)
         visa.save(update_fields=["expires_on"])
         visa_extend(actor=hr_officer, visa_number=visa.number, months=1, idempotency_key="x-3")
+
+
+def test_refusals_of_two_services_are_refused_by_the_service_too(hr_officer, late_resident):
+    with pytest.raises(DomainError) as exc:
+        file_request(
+            hr_officer,
+            late_resident,
+            code=["LATE_RENEWAL_LIMIT_REACHED", "VISA_CANCEL_WINDOW_PASSED"],
+        )
+    assert exc.value.code == ErrorCode.VALIDATION_FAILED
+    with pytest.raises(DomainError) as exc:
+        file_request(hr_officer, late_resident, code=["LATE_RENEWAL_LIMIT_REACHED", "nonsense"])
+    assert exc.value.code == ErrorCode.EXCEPTION_NOT_WAIVABLE
+    with pytest.raises(DomainError) as exc:
+        file_request(hr_officer, late_resident, code=[])
+    assert exc.value.code == ErrorCode.EXCEPTION_NOT_WAIVABLE
+    assert ExceptionRequest.objects.count() == 0

@@ -48,7 +48,10 @@ def test_refusal_page_links_to_a_prefilled_exception_request(officer_client, lat
 
     form = officer_client.get(url).content.decode()
     assert f'value="{late_resident.iqama_number}"' in form
-    assert '<option value="LATE_RENEWAL_LIMIT_REACHED" selected>' in form
+    assert (
+        'value="LATE_RENEWAL_LIMIT_REACHED" id="id_code_LATE_RENEWAL_LIMIT_REACHED" checked' in form
+    )
+    assert 'id="id_code_UNPAID_TRAFFIC_FINES" checked' not in form
 
 
 def test_refusals_that_cannot_be_waived_have_no_link(officer_client, establishment):
@@ -278,3 +281,61 @@ def test_a_sub_user_without_the_residents_permission_cannot_reach_the_pages(clie
     client.force_login(user)
     assert client.get(LIST).status_code == 403
     assert client.get(FILE).status_code in (302, 403)
+
+
+def test_one_request_waives_every_refusal_of_the_transaction(
+    officer_client, hr_officer, supervisor, late_resident
+):
+    from muqeem.eservices.iqama_renewal.services import iqama_renew
+    from muqeem.exception_requests.services import exception_request_approve
+
+    late_resident.unpaid_traffic_fines_halalas = 30_000
+    late_resident.save(update_fields=["unpaid_traffic_fines_halalas"])
+    resp = officer_client.post(
+        reverse("iqama_renewal:renew"),
+        {"iqama_number": late_resident.iqama_number, "period_months": 3},
+    )
+    html = resp.content.decode()
+    match = re.search(r'href="([^"]+)" data-exception-code="UNPAID_TRAFFIC_FINES"', html)
+    assert match, html
+    url = match.group(1).replace("&amp;", "&")
+    assert "code=UNPAID_TRAFFIC_FINES&code=LATE_RENEWAL_LIMIT_REACHED" in url
+
+    form = officer_client.get(url).content.decode()
+    assert 'id="id_code_LATE_RENEWAL_LIMIT_REACHED" checked' in form
+    assert 'id="id_code_UNPAID_TRAFFIC_FINES" checked' in form
+
+    resp = officer_client.post(
+        FILE,
+        {
+            "iqama_number": late_resident.iqama_number,
+            "code": ["LATE_RENEWAL_LIMIT_REACHED", "UNPAID_TRAFFIC_FINES"],
+            "reason": "In hospital; the fine is under objection.",
+        },
+    )
+    assert resp.status_code == 302
+    exception = ExceptionRequest.objects.get()
+    assert sorted(exception.codes) == ["LATE_RENEWAL_LIMIT_REACHED", "UNPAID_TRAFFIC_FINES"]
+    exception_request_approve(actor=supervisor, number=exception.number)
+    result = iqama_renew(
+        actor=hr_officer,
+        iqama_number=late_resident.iqama_number,
+        period_months=3,
+        idempotency_key="both",
+    )
+    exception.refresh_from_db()
+    assert exception.status == ExceptionStatus.USED
+    assert exception.used_by_request == result.request
+
+
+def test_refusals_of_two_services_cannot_share_a_request(officer_client, late_resident):
+    resp = officer_client.post(
+        FILE,
+        {
+            "iqama_number": late_resident.iqama_number,
+            "code": ["LATE_RENEWAL_LIMIT_REACHED", "VISA_CANCEL_WINDOW_PASSED"],
+            "reason": "Both.",
+        },
+    )
+    assert resp.status_code == 400
+    assert ExceptionRequest.objects.count() == 0
