@@ -95,3 +95,18 @@ class SessionTimeoutMiddleware:
             if now - int(seen) >= SEEN_RESOLUTION_SECONDS or SESSION_SEEN not in session:
                 session[SESSION_SEEN] = now
         return self.get_response(request)
+
+
+class NoStoreWhenSignedInMiddleware:
+    """Pages shown to a signed-in user hold personal data: no browser or proxy may keep a copy
+    (`Cache-Control: no-store`), unless the view set its own caching."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store"
+        return response

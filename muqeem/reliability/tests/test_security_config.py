@@ -97,11 +97,6 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap: production.py only refuses the development default; an empty DJANGO_SECRET_KEY "
-    "(set but blank) starts (docs/security.md V14)",
-)
 def test_production_refuses_to_start_with_a_blank_secret_key():
     result = _run(
         ["-c", "import django; django.setup()"], {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": ""}
