@@ -93,9 +93,15 @@ class AuditEvent(models.Model):
 
     occurred_at = models.DateTimeField(db_index=True)
     # A callable, so adding an event type needs no migration.
-    event_type = models.PositiveSmallIntegerField(choices=audit_event_choices, db_index=True)
+    # Indexed with occurred_at (Meta.indexes), which also serves lookups by type alone.
+    event_type = models.PositiveSmallIntegerField(choices=audit_event_choices)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # (actor_user, occurred_at) below
     )
     actor_establishment = models.ForeignKey(
         "establishments.Establishment",
@@ -105,7 +111,12 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     resident = models.ForeignKey(
-        "residents.Resident", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "residents.Resident",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # (resident, occurred_at) below
     )
     service_request = models.ForeignKey(
         "workflow.ServiceRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -117,7 +128,14 @@ class AuditEvent(models.Model):
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["actor_establishment", "occurred_at"])]
+        # The audit viewer filters by one of these and pages by time; statistics count refusals
+        # (one event type) over a period.
+        indexes = [
+            models.Index(fields=["actor_establishment", "occurred_at"]),
+            models.Index(fields=["event_type", "occurred_at"], name="audit_type_time_idx"),
+            models.Index(fields=["actor_user", "occurred_at"], name="audit_actor_time_idx"),
+            models.Index(fields=["resident", "occurred_at"], name="audit_resident_time_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{AuditEventType(self.event_type).name} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"

@@ -48,6 +48,8 @@ class ServiceRequest(models.Model):
         indexes = [
             models.Index(fields=["establishment", "created_at"], name="request_est_created_idx"),
             models.Index(fields=["resident", "service_type"], name="request_resident_type_idx"),
+            # The authority's statistics: every establishment's requests over a period.
+            models.Index(fields=["created_at"], name="request_created_idx"),
         ]
 
     def __str__(self) -> str:
