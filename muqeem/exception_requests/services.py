@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import IO, TYPE_CHECKING
 
 from django.core.files.base import File
@@ -74,6 +74,15 @@ def _expire_stale(*, establishment: Establishment, resident: Resident, service_t
         status=ExceptionStatus.APPROVED,
         valid_until__lt=today(),
     ).update(status=ExceptionStatus.EXPIRED)
+
+
+def exception_requests_expire_run(*, on: date) -> int:
+    """The daily job: approvals whose validity ended before `on` are recorded as expired (they
+    already count as expired everywhere; this makes lists and filters say so too). Idempotent."""
+    with transaction.atomic():
+        return ExceptionRequest.objects.filter(
+            status=ExceptionStatus.APPROVED, valid_until__lt=on
+        ).update(status=ExceptionStatus.EXPIRED)
 
 
 # --- Officer: file and withdraw ---------------------------------------------------------------

@@ -13,6 +13,7 @@ from muqeem.audit.chain import audit_seal_run
 from muqeem.eservices.exit_reentry.services import visas_daily_run
 from muqeem.eservices.final_exit.services import final_exits_daily_run
 from muqeem.eservices.service_transfer.services import transfers_expire_run
+from muqeem.exception_requests.services import exception_requests_expire_run
 from muqeem.webhooks.services import webhook_deliveries_retry_due
 
 
@@ -20,6 +21,7 @@ def daily_jobs_run(*, on: date) -> dict[str, Any]:
     visas = visas_daily_run(on=on)
     final_exits = final_exits_daily_run(on=on)
     transfers = transfers_expire_run(on=on)
+    exceptions = exception_requests_expire_run(on=on)
     # After the visa job, so visas it has just expired are not offered as unused.
     alerts = alerts_daily_run(on=on)
     purged = idempotency_records_purge()
@@ -32,6 +34,7 @@ def daily_jobs_run(*, on: date) -> dict[str, Any]:
         "visas": asdict(visas),
         "final_exits_expired": final_exits,
         "transfers_expired": transfers,
+        "exception_approvals_expired": exceptions,
         "alerts": alerts,
         "idempotency_records_purged": purged,
         "webhooks_retried": webhooks_retried,
