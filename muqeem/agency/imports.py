@@ -503,7 +503,7 @@ def _resident(
         return None
     resident = residents.get(number)
     if resident is None:
-        check.fail("iqama_number", NOT_FOUND, code=ErrorCode.RESIDENT_NOT_FOUND)
+        check.fail("iqama_number", NOT_FOUND, code=ErrorCode.RESIDENT_UNKNOWN)
     return resident
 
 

@@ -20,7 +20,7 @@ def resident_by_iqama_number(iqama_number: str) -> Resident:
         .first()
     )
     if resident is None:
-        raise DomainError(ErrorCode.RESIDENT_NOT_FOUND)
+        raise DomainError(ErrorCode.RESIDENT_UNKNOWN)
     return resident
 
 

@@ -147,7 +147,7 @@ def _locked_resident(iqama_number: str) -> Resident:
         .first()
     )
     if resident is None:
-        raise DomainError(ErrorCode.RESIDENT_NOT_FOUND)
+        raise DomainError(ErrorCode.RESIDENT_UNKNOWN)
     return resident
 
 

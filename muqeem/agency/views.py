@@ -202,7 +202,7 @@ def index_view(request: HttpRequest) -> HttpResponse:
             resident = resident_by_iqama_number(form.cleaned_data["iqama_number"])
         except DomainError as exc:
             status = exc.http_status
-            if exc.code == ErrorCode.RESIDENT_NOT_FOUND:
+            if exc.code == ErrorCode.RESIDENT_UNKNOWN:
                 # The registry has no such resident (the code's text speaks to establishments).
                 context["not_found"] = True
             else:

@@ -197,7 +197,7 @@ def resident_correct(
     with transaction.atomic():
         resident = Resident.objects.select_for_update().filter(pk=resident_id).first()
         if resident is None:
-            raise DomainError(ErrorCode.RESIDENT_NOT_FOUND)
+            raise DomainError(ErrorCode.RESIDENT_UNKNOWN)
         old: dict[str, Any] = {}
         new: dict[str, Any] = {}
         for field, value in changes.items():

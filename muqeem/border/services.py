@@ -64,7 +64,7 @@ def border_crossing_record(
             return CrossingResult(crossing=existing, replayed=True)
         resident = Resident.objects.select_for_update().filter(iqama_number=number).first()
         if resident is None:
-            raise DomainError(ErrorCode.RESIDENT_NOT_FOUND)
+            raise DomainError(ErrorCode.RESIDENT_UNKNOWN)
         crossing = BorderCrossing(
             resident=resident,
             direction=direction,

@@ -38,6 +38,8 @@ class ErrorCode(StrEnum):
     # Identifiers
     IQAMA_NUMBER_INVALID = "IQAMA_NUMBER_INVALID"
     RESIDENT_NOT_FOUND = "RESIDENT_NOT_FOUND"
+    # For the authority and partner agencies, who are not anyone's sponsor.
+    RESIDENT_UNKNOWN = "RESIDENT_UNKNOWN"
     # Security code
     SECURITY_CODE_REQUIRED = "SECURITY_CODE_REQUIRED"
     SECURITY_CODE_INVALID = "SECURITY_CODE_INVALID"
@@ -187,6 +189,11 @@ CATALOGUE: Mapping[ErrorCode, Message] = {
     ),
     ErrorCode.RESIDENT_NOT_FOUND: Message(
         _("No resident with this iqama number is sponsored by your establishment."),
+        hint=_("Check the number on the iqama card."),
+        http_status=404,
+    ),
+    ErrorCode.RESIDENT_UNKNOWN: Message(
+        _("No resident has this iqama number."),
         hint=_("Check the number on the iqama card."),
         http_status=404,
     ),

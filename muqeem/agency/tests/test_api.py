@@ -169,7 +169,7 @@ def test_unknown_resident_and_bad_input(traffic_client, resident):
         {"active": True, "expiry_date": (date.today() + timedelta(days=9)).isoformat()},
         format="json",
     )
-    assert missing.status_code == 404 and missing.json()["code"] == "RESIDENT_NOT_FOUND"
+    assert missing.status_code == 404 and missing.json()["code"] == "RESIDENT_UNKNOWN"
     no_expiry = client.put(
         f"{BASE}/residents/{resident.iqama_number}/insurance/", {"active": True}, format="json"
     )

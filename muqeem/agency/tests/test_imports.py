@@ -65,7 +65,7 @@ def two(establishment):
             "insurance_expiry_date",
             "VALIDATION_FAILED",
         ),
-        (ImportKind.INSURANCE, "2999999994,no,", "iqama_number", "RESIDENT_NOT_FOUND"),
+        (ImportKind.INSURANCE, "2999999994,no,", "iqama_number", "RESIDENT_UNKNOWN"),
         (ImportKind.VEHICLES, "{iqama},-1", "registered_vehicles", "VALIDATION_FAILED"),
         (ImportKind.VEHICLES, "{iqama},1000", "registered_vehicles", "VALIDATION_FAILED"),
         (ImportKind.VEHICLES, "{iqama},two", "registered_vehicles", "VALIDATION_FAILED"),

@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('establishments', '0002_establishment_suspended_at_and_more'),
-        ('residents', '0005_issue4_fields'),
-        ('workflow', '0003_alter_servicerequest_service_type'),
+        ("establishments", "0002_establishment_suspended_at_and_more"),
+        ("residents", "0005_issue4_fields"),
+        ("workflow", "0003_alter_servicerequest_service_type"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='servicerequest',
-            index=models.Index(fields=['created_at'], name='request_created_idx'),
+            model_name="servicerequest",
+            index=models.Index(fields=["created_at"], name="request_created_idx"),
         ),
     ]
