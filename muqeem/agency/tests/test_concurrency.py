@@ -3,13 +3,10 @@ resident at once, a payment sent twice at once, and one file confirmed twice at 
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 from datetime import date
 
 import pytest
-from django.db import connection
 
 from muqeem.agency.models import AgencyRecord, ImportKind, TrafficFine
 from muqeem.agency.services import (
@@ -18,38 +15,13 @@ from muqeem.agency.services import (
     traffic_fine_issue,
     traffic_fine_pay,
 )
-from muqeem.core.errors import DomainError
+from tests.concurrency import race
 from tests.factories import UserFactory
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def race(*calls: Callable[[], object]) -> Counter[str]:
-    barrier = threading.Barrier(len(calls))
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
-
-    def worker(call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            result = call()
-            outcome = "replayed" if getattr(result, "replayed", False) else "done"
-        except DomainError as exc:
-            outcome = str(exc.code)
-        finally:
-            connection.close()
-        with lock:
-            outcomes[outcome] += 1
-
-    threads = [threading.Thread(target=worker, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 @pytest.fixture

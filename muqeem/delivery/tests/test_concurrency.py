@@ -3,48 +3,20 @@ at once, and two moves of one order at once."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
-from muqeem.core.errors import DomainError
 from muqeem.delivery.models import DeliveryEvent, DeliveryOrder, DeliveryReason, DeliveryStatus
 from muqeem.delivery.services import card_reprint_order, delivery_status_update
 from muqeem.fees.models import LedgerJournal
+from tests.concurrency import race
 from tests.factories import UserFactory
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def race(*calls: Callable[[], object]) -> Counter[str]:
-    barrier = threading.Barrier(len(calls))
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
-
-    def worker(call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            result = call()
-            outcome = "replayed" if getattr(result, "replayed", False) else "done"
-        except DomainError as exc:
-            outcome = ",".join(str(v.code) for v in exc.violations) or str(exc.code)
-        finally:
-            connection.close()
-        with lock:
-            outcomes[outcome] += 1
-
-    threads = [threading.Thread(target=worker, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 def test_two_officers_ordering_one_residents_card_give_one_order_and_one_charge(

@@ -3,19 +3,16 @@ references for one bill at once."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from muqeem.audit.models import AuditEvent, AuditEventType
-from muqeem.core.errors import DomainError
 from muqeem.fees.models import JournalKind, LedgerJournal
 from muqeem.fees.selectors import establishment_ledger_balance
 from muqeem.notifications.models import SmsMessage
 from muqeem.payments.models import BillStatus
+from tests.concurrency import race
 
 from .conftest import confirm, new_bill
 
@@ -23,31 +20,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def race(*calls: Callable[[], object]) -> Counter[str]:
-    barrier = threading.Barrier(len(calls))
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
-
-    def worker(call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            result = call()
-            outcome = "replayed" if getattr(result, "replayed", False) else "done"
-        except DomainError as exc:
-            outcome = str(exc.code)
-        finally:
-            connection.close()
-        with lock:
-            outcomes[outcome] += 1
-
-    threads = [threading.Thread(target=worker, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 def test_one_confirmation_sent_ten_times_at_once_credits_once(establishment, hr_officer):
