@@ -480,6 +480,11 @@ def main() -> None:  # noqa: PLR0915
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "4")))
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "0")))
     parser.add_argument("--reuse", action="store_true", help="keep the seeded database (dev)")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="profile again and rewrite the report from the last run's measurements",
+    )
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
     preset = QUICK if args.quick else FULL
@@ -521,6 +526,9 @@ def main() -> None:  # noqa: PLR0915
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if args.report_only:
+        report_again(cfg, var, state_path, env)
+        return
     try:
         if not (args.reuse and state_path.exists()):
             print("Creating the database…", flush=True)
@@ -656,14 +664,42 @@ def main() -> None:  # noqa: PLR0915
         report = render(cfg, host, pg, state, all_scenarios, results, exports, bulk, profile)
         cfg.output.parent.mkdir(parents=True, exist_ok=True)
         cfg.output.write_text(report)
-        (var / "results.json").write_text(
-            json.dumps(
-                {"results": results, "exports": exports, "bulk": bulk, "profile": profile}, indent=2
-            )
-        )
+        measured = {"results": results, "exports": exports, "bulk": bulk, "profile": profile}
+        measured |= {"host": host, "pg": pg, "cfg": {**vars(cfg), "output": str(cfg.output)}}
+        (var / "results.json").write_text(json.dumps(measured, indent=2))
         print(f"Wrote {cfg.output} in {(time.perf_counter() - started_all) / 60:.1f} min")
     finally:
         procs.stop()
+
+
+def report_again(cfg: Config, var: Path, state_path: Path, env: dict[str, str]) -> None:
+    """Profile the seeded database again and rewrite the report from the stored measurements."""
+    measured = json.loads((var / "results.json").read_text())
+    state = json.loads(state_path.read_text())
+    url = env["DATABASE_URL"]
+    host = measured.get("host") or machine()
+    pg = measured.get("pg") or server_facts(url)
+    if "cfg" in measured:
+        stored = measured["cfg"]
+        cfg = Config(**{**stored, "output": Path(stored["output"])})
+    out = run([PYTHON, "bench/probe.py", f"--state={state_path}"], env, capture_output=True)
+    profile = json.loads(out.stdout.strip().splitlines()[-1])
+    all_scenarios = scenarios(state, cfg.clients)
+    report = render(
+        cfg,
+        host,
+        pg,
+        state,
+        all_scenarios,
+        measured["results"],
+        measured["exports"],
+        measured["bulk"],
+        profile,
+    )
+    cfg.output.write_text(report)
+    measured["profile"] = profile
+    (var / "results.json").write_text(json.dumps(measured, indent=2))
+    print(f"Rewrote {cfg.output}")
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -821,6 +857,13 @@ def render(  # noqa: PLR0917, PLR0915
         f"| dashboard of the {seed['big']:,}-resident establishment ≤ 100 ms | {fmt(d)} ms (p50) | "
         f"{verdict(d <= 100, d, 100)} |"
     )
+    cold = profile.get("timings_ms", {}).get("dashboard_cold")
+    if cold is not None:
+        lines.append(
+            f"| the same, figures computed (first view after a change; in-process, no other "
+            f"request) ≤ 100 ms | {fmt(cold)} ms, {profile['queries'].get('dashboard_cold', '')} "
+            f"queries | {verdict(cold <= 100, cold, 100)} |"
+        )
     lst = med["residents_list"]["p50_ms"]
     lines.append(
         f"| residents list page ≤ 50 ms | {fmt(lst)} ms (p50) | {verdict(lst <= 50, lst, 50)} |"
