@@ -99,7 +99,11 @@ class SessionTimeoutMiddleware:
 
 class NoStoreWhenSignedInMiddleware:
     """Pages shown to a signed-in user hold personal data: no browser or proxy may keep a copy
-    (`Cache-Control: no-store`), unless the view set its own caching."""
+    (`Cache-Control: no-store`), unless the view set its own caching.
+
+    Only for GET and HEAD: a page answering a POST (a verified renewal, a refusal) is never cached
+    by a proxy, and the browser must keep it in its history so that Back shows it again rather than
+    an error — going back and pressing Renew again is how an officer retries, and it replays."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -107,6 +111,11 @@ class NoStoreWhenSignedInMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+        if (
+            request.method in ("GET", "HEAD")
+            and user is not None
+            and user.is_authenticated
+            and "Cache-Control" not in response
+        ):
             response["Cache-Control"] = "no-store"
         return response

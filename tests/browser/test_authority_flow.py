@@ -50,7 +50,6 @@ def supervisor_schedules_a_fee_for_tomorrow(
     boss.locator("#id_note").fill("Decision 15/1448")
     boss.locator("#schedule-change-submit").click()
     expect(boss.locator("#schedule-history tr.state-scheduled")).to_have_count(1)
-    expect(boss.locator("#schedule-history tr.state-in_force")).to_have_count(1)
     screenshot(boss, f"authority-schedule-{lang}")
     entry = ScheduleEntry.objects.get(key=FEE, effective_from=tomorrow)
     assert entry.value == 70000 and entry.created_by == supervisor

@@ -412,13 +412,14 @@ def test_border_staff_records_departure_and_arrival_on_a_visa(
     on = today()
     page = new_page()
 
-    # Staff log in on the ordinary login page and land on the border page (no security code:
-    # that is the establishments' second factor), which their menu also links to.
+    # Staff log in on the ordinary login page and land on the staff console (no security code:
+    # that is the establishments' second factor), whose Registry menu links to the border page.
     page.goto(LOGIN_PATH)
     expect_language(page, "ar")
     log_in(page, border_staff.username)
-    expect(page).to_have_url(re.compile(re.escape(BORDER_URL) + "$"))
-    page.locator(f'header a.nav-link[href="{BORDER_URL}"]').click()
+    expect(page).to_have_url(re.compile(r"/authority/$"))
+    page.locator("#registryMenu").click()
+    page.locator(f'header a.dropdown-item[href="{BORDER_URL}"]').click()
     expect(page).to_have_url(re.compile(re.escape(BORDER_URL) + "$"))
     expect(page.locator("#crossing-form")).to_be_visible()
     expect(page.locator("#eservicesMenu")).to_have_count(0)
