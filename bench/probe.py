@@ -27,7 +27,7 @@ import django
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from muqeem.accounts.models import User  # noqa: E402
@@ -45,13 +45,38 @@ def _short(sql: str, limit: int = 160) -> str:
     return sql if len(sql) <= limit else sql[: limit - 1] + "…"
 
 
+class Timeline:
+    """Each statement's start and end (perf_counter), to see how long a lock is held."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[float, float, str]] = []
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.rows.append((started, time.perf_counter(), sql))
+
+    def lock_hold(self, marker: str) -> float | None:
+        """Seconds from the start of the first statement containing `marker` to the end of the
+        COMMIT that follows it."""
+        start = next((s for s, _e, sql in self.rows if marker in sql), None)
+        if start is None:
+            return None
+        end = next((e for s, e, sql in self.rows if s >= start and sql.startswith("COMMIT")), None)
+        return None if end is None else end - start
+
+
 class Probe:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.queries: dict[str, Any] = {}
         self.notes: list[str] = []
+        self.lock_holds: dict[str, float] = {}
+        self.timings: dict[str, float] = {}
 
-    def measure(
+    def measure(  # noqa: PLR0915
         self, key: str, title: str, call: Callable[[int], Any], repeat: int, warm: int = 1
     ) -> None:
         for i in range(warm):
@@ -61,11 +86,35 @@ class Probe:
         sql_seconds = 0.0
         slowest: list[tuple[float, str]] = []
         started = time.perf_counter()
+        holds: list[float] = []
         for i in range(repeat):
-            with CaptureQueriesContext(connection) as ctx:
-                profiler.enable()
-                call(i)
-                profiler.disable()
+            timeline = Timeline()
+            # COMMIT does not pass through execute wrappers: time it where Django sends it.
+            plain_commit = connection._commit  # type: ignore[attr-defined]
+
+            def timed_commit(timeline: Timeline = timeline, plain: Any = plain_commit) -> Any:
+                started = time.perf_counter()
+                try:
+                    return plain()
+                finally:
+                    timeline.rows.append((started, time.perf_counter(), "COMMIT"))
+
+            connection._commit = timed_commit  # type: ignore[attr-defined]
+            try:
+                with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(timeline):
+                    profiler.enable()
+                    call(i)
+                    profiler.disable()
+            finally:
+                del connection._commit  # type: ignore[attr-defined]
+            # The first row lock a request takes is its establishment's (the house lock order).
+            hold = timeline.lock_hold("FOR UPDATE")
+            if hold is not None:
+                holds.append(hold)
+            if i == 0:
+                (self.out_dir / f"queries-{key}.txt").write_text(
+                    "\n".join(f"{q['time']}s  {q['sql']}" for q in ctx.captured_queries) + "\n"
+                )
             total_queries += len(ctx.captured_queries)
             for q in ctx.captured_queries:
                 seconds = float(q["time"])
@@ -74,6 +123,7 @@ class Probe:
         wall = time.perf_counter() - started
         per_request = wall / repeat
         self.queries[key] = round(total_queries / repeat, 1)
+        self.timings[key] = round(per_request * 1000, 1)
         stream = io.StringIO()
         stats = pstats.Stats(profiler, stream=stream)
         stats.sort_stats("cumulative").print_stats(40)
@@ -91,11 +141,17 @@ class Probe:
             top_sql.append(f"{seconds * 1000:.1f} ms `{_short(sql)}`")
             if len(top_sql) == 3:
                 break
+        lock = ""
+        if holds:
+            held = sorted(holds)[len(holds) // 2]
+            self.lock_holds[key] = held
+            lock = f" The establishment row stays locked {held * 1000:.1f} ms (median) per request."
         self.notes += [
-            f"**{title}** — {per_request * 1000:.1f} ms per request in-process, "
+            f"**{title}** — {per_request * 1000:.1f} ms per request in-process under cProfile, "
             f"{total_queries / repeat:.1f} queries, {sql_seconds / repeat * 1000:.1f} ms in SQL "
             f"({sql_seconds / wall * 100:.0f} %), the rest in Python "
-            f"(cProfile in `{self.out_dir.name}/profile-{key}.txt`).",
+            f"(cProfile in `{self.out_dir.name}/profile-{key}.txt`, statements in "
+            f"`queries-{key}.txt`).{lock}",
             "",
             "* slowest statements: " + "; ".join(top_sql),
             "* most own time: " + ", ".join(own),
@@ -167,7 +223,16 @@ def main() -> None:
         lambda i: expect(api.get(f"/api/v1/residents/{any_resident[i % 5000]}/"), 200),
         repeat=50,
     )
-    probe.measure("dashboard", "Dashboard", lambda i: expect(portal.get("/"), 200), repeat=5)
+    probe.measure(
+        "dashboard", "Dashboard (figures cached)", lambda i: expect(portal.get("/"), 200), repeat=5
+    )
+    with override_settings(FIGURES_CACHE_SECONDS=0):
+        probe.measure(
+            "dashboard_cold",
+            "Dashboard (figures computed: the first view after a change)",
+            lambda i: expect(portal.get("/"), 200),
+            repeat=3,
+        )
     probe.measure(
         "residents_list",
         "Residents list page",
@@ -205,7 +270,16 @@ def main() -> None:
     probe.measure("bulk_batch", f"Bulk renewal of {rows} rows (validate + run)", bulk, 1, 0)
     probe.queries["bulk_row"] = round(probe.queries["bulk_batch"] / rows, 1)
     # The worker would pick up the tasks the in-process run enqueued; they have nothing left to do.
-    print(json.dumps({"queries": probe.queries, "notes": probe.notes}))
+    print(
+        json.dumps(
+            {
+                "queries": probe.queries,
+                "timings_ms": probe.timings,
+                "lock_holds": probe.lock_holds,
+                "notes": probe.notes,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

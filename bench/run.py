@@ -860,8 +860,8 @@ def render(  # noqa: PLR0917, PLR0915
     cold = profile.get("timings_ms", {}).get("dashboard_cold")
     if cold is not None:
         lines.append(
-            f"| the same, figures computed (first view after a change; in-process, no other "
-            f"request) ≤ 100 ms | {fmt(cold)} ms, {profile['queries'].get('dashboard_cold', '')} "
+            f"| the same, figures computed (first view after a change; in-process under "
+            f"cProfile, no other request) ≤ 100 ms | {fmt(cold)} ms, {profile['queries'].get('dashboard_cold', '')} "
             f"queries | {verdict(cold <= 100, cold, 100)} |"
         )
     lst = med["residents_list"]["p50_ms"]
