@@ -481,6 +481,9 @@ def main() -> None:  # noqa: PLR0915
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "0")))
     parser.add_argument("--reuse", action="store_true", help="keep the seeded database (dev)")
     parser.add_argument(
+        "--no-probe", action="store_true", help="with --report-only: keep the stored profile"
+    )
+    parser.add_argument(
         "--report-only",
         action="store_true",
         help="profile again and rewrite the report from the last run's measurements",
@@ -515,6 +518,7 @@ def main() -> None:  # noqa: PLR0915
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (make bench installs it: apt-get install -y wrk)")
     host = machine()
+    host["measured_at"] = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     print(f"Benchmark ({cfg.label}) on {host['nproc']} cores, {host['memory']}; database {url}")
     state_path = var / "state.json"
     procs = Processes()
@@ -527,7 +531,7 @@ def main() -> None:  # noqa: PLR0915
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     if args.report_only:
-        report_again(cfg, var, state_path, env)
+        report_again(cfg, var, state_path, env, probe=not args.no_probe)
         return
     try:
         if not (args.reuse and state_path.exists()):
@@ -672,18 +676,24 @@ def main() -> None:  # noqa: PLR0915
         procs.stop()
 
 
-def report_again(cfg: Config, var: Path, state_path: Path, env: dict[str, str]) -> None:
+def report_again(
+    cfg: Config, var: Path, state_path: Path, env: dict[str, str], *, probe: bool = True
+) -> None:
     """Profile the seeded database again and rewrite the report from the stored measurements."""
     measured = json.loads((var / "results.json").read_text())
     state = json.loads(state_path.read_text())
     url = env["DATABASE_URL"]
-    host = measured.get("host") or machine()
+    host = measured.get("host") or {**machine(), "load_before": "not recorded"}
     pg = measured.get("pg") or server_facts(url)
     if "cfg" in measured:
         stored = measured["cfg"]
         cfg = Config(**{**stored, "output": Path(stored["output"])})
-    out = run([PYTHON, "bench/probe.py", f"--state={state_path}"], env, capture_output=True)
-    profile = json.loads(out.stdout.strip().splitlines()[-1])
+    if probe:
+        out = run([PYTHON, "bench/probe.py", f"--state={state_path}"], env, capture_output=True)
+        profile = json.loads(out.stdout.strip().splitlines()[-1])
+        host["profiled_at"] = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    else:
+        profile = measured["profile"]
     all_scenarios = scenarios(state, cfg.clients)
     report = render(
         cfg,
@@ -698,6 +708,7 @@ def report_again(cfg: Config, var: Path, state_path: Path, env: dict[str, str]) 
     )
     cfg.output.write_text(report)
     measured["profile"] = profile
+    measured["host"] = host
     (var / "results.json").write_text(json.dumps(measured, indent=2))
     print(f"Rewrote {cfg.output}")
 
@@ -741,7 +752,9 @@ def render(  # noqa: PLR0917, PLR0915
         "# Benchmarks",
         "",
         f"Measured by `make bench{'-quick' if cfg.label == 'quick' else ''}` "
-        f"({datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}). "
+        f"(started {host.get('measured_at', 'at a time not recorded')}"
+        + (f"; profile re-run {host['profiled_at']}" if host.get("profiled_at") else "")
+        + "). "
         "How it works and what the figures mean: [performance.md](performance.md).",
         "",
         "## Machine",
@@ -761,7 +774,7 @@ def render(  # noqa: PLR0917, PLR0915
         f"{seed['residents']:,} residents across {seed['establishments']:,} establishments "
         f"({seed['big']:,} in the big one), {seed['visas']:,} exit and re-entry visas with their "
         f"requests, events and ledger charges, one history entry per resident, a ledger top-up per "
-        f"establishment; generated with COPY in **{seed['wall_seconds']:.0f} s** (seeding "
+        f"establishment; generated (COPY and INSERT … SELECT) in **{seed['wall_seconds']:.0f} s** (seeding "
         f"{seed['timings']['total']:.0f} s, of which "
         + ", ".join(
             f"{k} {v:.0f} s" for k, v in seed["timings"].items() if k not in ("total", "copy_total")

@@ -1,10 +1,14 @@
 # ruff: noqa: S608  (SQL built from this file's own constants; values go as parameters)
-"""Generate the benchmark registry with COPY into the real tables, then the fixtures the load needs.
+"""Generate the benchmark registry in the real tables, then the fixtures the load needs.
 
     DJANGO_SETTINGS_MODULE=config.settings.bench .venv/bin/python bench/seed.py \
         --residents 1000000 --establishments 20000 --big 100000 --state var/bench/state.json
 
-What is made (ids are assigned here, so foreign keys need no round trip):
+Python computes the iqama numbers (`make_iqama_number`) and sends them with COPY; PostgreSQL builds
+the rows from them (INSERT … SELECT), ids assigned here so foreign keys need no round trip. The load
+is one transaction, as a DBA loads: foreign-key triggers off, the big tables' secondary indexes built
+once after their rows, then every foreign key checked (one anti-join per key) and the ledger
+invariant checked; anything wrong and nothing is kept. What is made:
 
 * establishments, each with a main user (no usable password) and a paid SADAD top-up in the ledger
   (a PAYMENT journal, bank -x / establishment +x); the first one is the big establishment;
