@@ -7,9 +7,9 @@ Every figure is measured against a bare reference served by the same gunicorn in
 (`config.bench_urls`): the renewal by API against the bare locked write, the resident by API against
 the bare read. The machine is shared, so absolute figures move from run to run; the ratios are what
 the targets are about. The database named by BENCH_DATABASE_URL (default
-postgres://postgres@127.0.0.1:5432/muqeem_bench) is dropped and created anew: its name must contain
-"bench". Every process started here (gunicorn, the task worker) is stopped on the way out, whatever
-happens.
+postgres://postgres@127.0.0.1:5432/muqeem_bench, muqeem_bench_quick for --quick) is dropped and
+created anew: its name must contain "bench". Every process started here (gunicorn, the task worker)
+is stopped on the way out, whatever happens.
 """
 
 from __future__ import annotations
@@ -501,10 +501,10 @@ def main() -> None:  # noqa: PLR0915
         workers=args.workers,
         port=args.port or free_port(),
         output=args.output
-        or ROOT / ("var/bench/benchmarks-quick.md" if args.quick else "docs/benchmarks.md"),
+        or ROOT / ("var/bench-quick/benchmarks.md" if args.quick else "docs/benchmarks.md"),
         label="quick" if args.quick else "full",
     )
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL + ("_quick" if args.quick else ""))
     var = ROOT / "var" / ("bench-quick" if args.quick else "bench")
     var.mkdir(parents=True, exist_ok=True)
     env = {
