@@ -519,6 +519,11 @@ def main() -> None:  # noqa: PLR0915
         raise SystemExit("wrk is not installed (make bench installs it: apt-get install -y wrk)")
     host = machine()
     host["measured_at"] = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    host["cache"] = (
+        "Redis (REDIS_URL), shared by every process"
+        if os.environ.get("REDIS_URL")
+        else "per-process memory (REDIS_URL not set): each worker has its own figures cache"
+    )
     print(f"Benchmark ({cfg.label}) on {host['nproc']} cores, {host['memory']}; database {url}")
     state_path = var / "state.json"
     procs = Processes()
@@ -767,7 +772,8 @@ def render(  # noqa: PLR0917, PLR0915
         f"benchmark database {pg['database_size']}",
         f"* gunicorn {cfg.workers} sync workers, persistent connections (CONN_MAX_AGE 600, health "
         "checks), `config.settings.bench` (production settings on loopback HTTP); the task worker "
-        "(`db_worker`) running throughout; wrk on the same machine",
+        "(`db_worker`) running throughout; wrk on the same machine; cache: "
+        + host.get("cache", "per-process memory (REDIS_URL not set)"),
         "",
         "## Registry",
         "",

@@ -28,4 +28,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # One HR system calling at full speed is what the API scenarios measure, not the per-key limit.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "1000000/min"}}
 
+# With REDIS_URL set (as production must be), the benchmark's keys stay apart from anyone else's.
+if REDIS_URL:
+    CACHES["default"]["KEY_PREFIX"] = "muqeem-bench"
+
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}
