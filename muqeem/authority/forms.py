@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from muqeem.establishments.models import mobile_validator
 from muqeem.residents.models import Gender, Nationality
 
 
@@ -40,12 +41,8 @@ class ResidentCorrectionForm(forms.Form):
         label=_("nationality"), queryset=Nationality.objects.order_by("code"), to_field_name="code"
     )
     religion = forms.CharField(label=_("religion"), max_length=40, required=False)
-    mobile = forms.RegexField(
-        label=_("mobile"),
-        regex=r"^(9665\d{8})?$",
-        max_length=12,
-        required=False,
-        error_messages={"invalid": _("The mobile number must be in the form 9665XXXXXXXX.")},
+    mobile = forms.CharField(
+        label=_("mobile"), max_length=12, required=False, validators=[mobile_validator]
     )
     reason = forms.CharField(
         label=_("Reason for the correction"),

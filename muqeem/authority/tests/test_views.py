@@ -223,3 +223,21 @@ def test_establishment_search(supervisor, establishment, other_establishment):
     ).content.decode()
     assert establishment.moi_number in html
     assert other_establishment.moi_number not in html
+
+
+def test_a_malformed_mobile_is_refused_in_both_languages_and_changes_nothing(operator, resident):
+    client = logged_in(operator)
+    data = {
+        "name_ar": resident.name_ar,
+        "name_en": "Other",
+        "gender": resident.gender,
+        "date_of_birth": resident.date_of_birth.isoformat(),
+        "nationality": resident.nationality_id,
+        "mobile": "0501234567",
+        "reason": "Typo",
+    }
+    response = client.post(reverse("authority:resident_correct", args=[resident.pk]), data)
+    assert response.status_code == 400
+    assert "9665XXXXXXXX" in response.content.decode()
+    resident.refresh_from_db()
+    assert resident.name_en != "Other"
