@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from stdnum import luhn
+
 # Arabic-Indic (٠-٩) and Extended Arabic-Indic/Persian (۰-۹) digits typed from an Arabic keyboard.
 _DIGIT_TABLE = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # Characters that change direction or join text invisibly; pasted numbers often carry them.
@@ -36,16 +38,7 @@ def normalize_digits(value: str) -> str:
 
 def luhn_check_digit(body: str) -> str:
     """The Luhn digit completing `body` (the scheme of Saudi national and iqama IDs)."""
-    total = 0
-    # From the rightmost digit of the body, double every other digit starting with that one.
-    for index, ch in enumerate(reversed(body)):
-        digit = int(ch)
-        if index % 2 == 0:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return str((10 - total % 10) % 10)
+    return luhn.calc_check_digit(body)
 
 
 def luhn_valid(number: str) -> bool:
