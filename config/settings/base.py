@@ -137,6 +137,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Use-case services own their transactions (STYLE.md 8.1); no ATOMIC_REQUESTS.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
+# A read replica for reports (PostgreSQL streaming replication): DATABASE_REPLICA_URL adds the
+# "replica" alias, and `muqeem.core.db_router` sends the reads of reports to it (the authority's
+# statistics, the audit log's exports, the residents exports); every other read and every write,
+# the audit records of those reports included, stays on default. Without it reports read default.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+    )
+    DATABASES["replica"]["ATOMIC_REQUESTS"] = False
+# The alias reports read from; "default" turns the routing off.
+REPORTS_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
+DATABASE_ROUTERS = ["muqeem.core.db_router.ReportsReplicaRouter"]
+
 # --- Authentication ---------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -7,6 +7,11 @@ from .base import *
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# The read replica as a test mirror of default (no second database is created; its connection sees
+# what default has committed). Reports read default here, as without a replica; the replica's tests
+# turn the routing on with override_settings(REPORTS_DATABASE="replica").
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+REPORTS_DATABASE = "default"
 SMS_BACKEND = "file"
 SMS_FILE_PATH = Path(tempfile.gettempdir()) / f"muqeem-test-sms-{os.getpid()}.jsonl"
 MEDIA_ROOT = Path(tempfile.gettempdir()) / f"muqeem-test-media-{os.getpid()}"

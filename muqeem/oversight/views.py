@@ -20,6 +20,7 @@ from muqeem.accounts.access import client_ip, staff_required
 from muqeem.accounts.models import User
 from muqeem.audit.models import AuditEvent, AuditEventType
 from muqeem.audit.services import audit_record
+from muqeem.core.db_router import reads_from_replica
 from muqeem.reports.charts import Chart, Datum, bar_chart, column_chart
 from muqeem.reports.exports import workbook_response
 from muqeem.workflow.machine import RequestStatus
@@ -151,6 +152,7 @@ def _audit_export(request: HttpRequest, filters: AuditFilters, fmt: str) -> Audi
 
 
 @staff_required
+@reads_from_replica
 def audit_csv_view(request: HttpRequest) -> HttpResponse:
     _form, filters, _params = _audit_search(request)
     export = _audit_export(request, filters, "csv")
@@ -165,6 +167,7 @@ def audit_csv_view(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@reads_from_replica
 def audit_xlsx_view(request: HttpRequest) -> HttpResponse:
     _form, filters, _params = _audit_search(request)
     export = _audit_export(request, filters, "xlsx")
@@ -300,6 +303,7 @@ def _sections(start: date, end: date) -> tuple[list[Section], Refusals]:
 
 
 @staff_required
+@reads_from_replica
 def statistics_view(request: HttpRequest) -> HttpResponse:
     form, start, end, params = _period(request)
     sections, refusals = _sections(start, end)
@@ -323,6 +327,7 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@reads_from_replica
 def statistics_csv_view(request: HttpRequest, table: str) -> HttpResponse:
     builder = TABLE_BUILDERS.get(table)
     if builder is None:

@@ -15,6 +15,7 @@ from muqeem.audit.models import AuditEventType
 from muqeem.audit.services import audit_record
 from muqeem.core.cache import establishment_cached
 from muqeem.core.dates import today
+from muqeem.core.db_router import reads_from_replica
 from muqeem.core.errors import DomainError
 from muqeem.documents.pdf import render_pdf
 from muqeem.reports.exports import workbook_response
@@ -126,6 +127,7 @@ def list_view(request: HttpRequest) -> HttpResponse:
 
 
 @establishment_required
+@reads_from_replica
 def export_xlsx_view(request: HttpRequest) -> HttpResponse:
     """Every resident the list's filters match, as .xlsx, however many (memory stays flat)."""
     officer, _form, filters, _params = _search(request)
@@ -136,6 +138,7 @@ def export_xlsx_view(request: HttpRequest) -> HttpResponse:
 
 
 @establishment_required
+@reads_from_replica
 def export_pdf_view(request: HttpRequest) -> HttpResponse:
     """The first `PDF_MAX_ROWS` residents the list's filters match, printable (the page says so;
     the spreadsheet has them all)."""
