@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 import fontpkg_ibm_plex_sans_arabic
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -241,12 +242,36 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Muqeem <no-reply@muqe
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
 
 # --- Background tasks (Django Tasks API) ------------------------------------------------------
+# The database backend (django-tasks-db; worker `manage.py db_worker`) is the default: it needs
+# nothing but the database. TASKS_BACKEND=rq puts the queue on Redis (django-tasks-rq over RQ;
+# worker `manage.py rqworker --with-scheduler default`, as many processes as wanted), connected
+# through RQ_REDIS_URL, or else REDIS_URL. A full class path is accepted too.
+TASKS_BACKEND_ALIASES = {
+    "db": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+}
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": TASKS_BACKEND_ALIASES.get(
+            os.environ.get("TASKS_BACKEND", "db"), os.environ.get("TASKS_BACKEND", "db")
+        ),
         "QUEUES": ["default"],
     }
 }
+RQ_REDIS_URL = os.environ.get("RQ_REDIS_URL") or os.environ.get("REDIS_URL", "")
+RQ_QUEUES = {
+    "default": {
+        "URL": RQ_REDIS_URL or "redis://127.0.0.1:6379/0",
+        # Seconds a job may run before RQ stops it: a bulk batch of 10,000 rows takes minutes.
+        "DEFAULT_TIMEOUT": int(os.environ.get("RQ_JOB_TIMEOUT", "3600")),
+    }
+}
+# The worker runs every job through django-tasks-rq's job class (no --job-class to remember).
+RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+if TASKS["default"]["BACKEND"] == TASKS_BACKEND_ALIASES["rq"]:
+    if not RQ_REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (or RQ_REDIS_URL)")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
