@@ -59,6 +59,10 @@ class UserFactory(DjangoModelFactory):
     # An officer granted every service; tests about permissions grant fewer.
     service_permissions = factory.LazyFunction(lambda: [p.value for p in Permission])
     password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+    # Authority staff (no establishment) receive the login's security code on their own mobile.
+    mobile = factory.LazyAttributeSequence(
+        lambda o, n: "" if o.establishment else f"9665{60000000 + n:08d}"
+    )
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]  # noqa: N805

@@ -6,6 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from muqeem.accounts.staff import StaffRole
+from muqeem.establishments.models import mobile_validator
 
 
 class User(AbstractUser):
@@ -27,6 +28,12 @@ class User(AbstractUser):
     staff_role = models.CharField(
         _("staff role"), max_length=12, blank=True, choices=StaffRole.choices
     )
+    # Authority staff's own mobile for the security code at login (`accounts.security_code`); an
+    # establishment's officers receive theirs on the establishment's registered mobile.
+    mobile = models.CharField(_("mobile"), max_length=12, blank=True, validators=[mobile_validator])
+
+    # `createsuperuser` asks for the mobile: an administrator cannot sign in without the code.
+    REQUIRED_FIELDS = ["email", "mobile"]
 
     class Meta:
         verbose_name = _("user")
@@ -46,6 +53,8 @@ class User(AbstractUser):
 
 class SecurityCodePurpose(models.TextChoices):
     ESERVICES = "eservices", _("Entry to the e-services")
+    # Staff and administrators: the second factor of the login itself (staff console, /admin/).
+    LOGIN = "login", _("Staff login")
 
 
 class SecurityCode(models.Model):

@@ -1,6 +1,8 @@
-"""The security code (رمز الأمان): a 6-digit one-time code sent by SMS to the establishment's
-registered mobile when a session first enters the e-services. Valid for that session only, for a
-few minutes, for a limited number of attempts; only an HMAC of it is stored."""
+"""The security code (رمز الأمان): a 6-digit one-time code sent by SMS when a session first enters
+the e-services (to the establishment's registered mobile) and, for authority staff and
+administrators, as the second step of the login itself (to the staff member's own mobile). Valid for
+that session only, for a few minutes, for a limited number of attempts; only an HMAC of it is
+stored."""
 
 from __future__ import annotations
 
@@ -42,13 +44,35 @@ def mask_mobile(mobile: str) -> str:
     return mobile[:4] + "•" * max(len(mobile) - 7, 0) + mobile[-3:] if len(mobile) > 7 else mobile
 
 
-def security_code_live(*, user: User, session_key: str) -> SecurityCode | None:
+def login_needs_security_code(user: User) -> bool:
+    """Staff and administrators (who reach the staff console or /admin/) are signed in only once
+    the security code is in; establishment officers sign in with the password and enter the code
+    before the e-services."""
+    return bool(user.is_staff or user.is_superuser)
+
+
+def security_code_recipient(user: User) -> str:
+    """The mobile the user's codes go to: the establishment's registered mobile for its officers,
+    the staff member's own mobile for authority staff."""
+    if user.establishment_id is not None:
+        establishment = user.establishment
+        if establishment is None or not establishment.registered_mobile:
+            raise DomainError(ErrorCode.NO_REGISTERED_MOBILE)
+        return establishment.registered_mobile
+    if not user.mobile:
+        raise DomainError(ErrorCode.STAFF_NO_MOBILE)
+    return user.mobile
+
+
+def security_code_live(
+    *, user: User, session_key: str, purpose: str = SecurityCodePurpose.ESERVICES
+) -> SecurityCode | None:
     """The code this session may still enter, if any."""
     return (
         SecurityCode.objects.filter(
             user=user,
             session_key_hash=session_fingerprint(session_key),
-            purpose=SecurityCodePurpose.ESERVICES,
+            purpose=purpose,
             used_at__isnull=True,
             invalidated_at__isnull=True,
             expires_at__gt=timezone.now(),
@@ -58,15 +82,20 @@ def security_code_live(*, user: User, session_key: str) -> SecurityCode | None:
     )
 
 
-def security_code_send(*, user: User, session_key: str, ip: str | None = None) -> SecurityCode:
-    """Send a new code to the establishment's registered mobile, retiring this session's earlier one.
+def security_code_send(
+    *,
+    user: User,
+    session_key: str,
+    ip: str | None = None,
+    purpose: str = SecurityCodePurpose.ESERVICES,
+) -> SecurityCode:
+    """Send a new code to the user's mobile (`security_code_recipient`), retiring this session's
+    earlier one.
 
     The first code and up to MAX_RESENDS more may be sent per user within RESEND_WINDOW_SECONDS,
     counted under a lock on the user row so parallel requests cannot exceed it.
     """
-    establishment = user.establishment
-    if establishment is None or not establishment.registered_mobile:
-        raise DomainError(ErrorCode.NO_REGISTERED_MOBILE)
+    mobile = security_code_recipient(user)
     now = timezone.now()
     window_start = now - timedelta(seconds=_conf("RESEND_WINDOW_SECONDS"))
     with transaction.atomic():
@@ -88,9 +117,9 @@ def security_code_send(*, user: User, session_key: str, ip: str | None = None) -
         record = SecurityCode.objects.create(
             user=user,
             session_key_hash=fingerprint,
-            purpose=SecurityCodePurpose.ESERVICES,
+            purpose=purpose,
             code_hash="",
-            sent_to=establishment.registered_mobile,
+            sent_to=mobile,
             created_at=now,
             expires_at=now + timedelta(seconds=_conf("LIFETIME_SECONDS")),
         )
@@ -102,22 +131,29 @@ def security_code_send(*, user: User, session_key: str, ip: str | None = None) -
                 "Muqeem security code: {code}. Valid for {minutes} minutes, for this session only."
             ).format(code=code, minutes=minutes)
         )
-        sms_send(to=establishment.registered_mobile, body=body, secret=code)
+        sms_send(to=mobile, body=body, secret=code)
         audit_record(
             event_type=AuditEventType.SECURITY_CODE_SENT,
             actor=user,
-            extra={"code_id": record.pk, "resend": sent_recently > 0},
+            extra={"code_id": record.pk, "resend": sent_recently > 0, "purpose": purpose},
             ip=ip,
         )
     return record
 
 
-def security_code_verify(*, user: User, session_key: str, code: str, ip: str | None = None) -> None:
+def security_code_verify(
+    *,
+    user: User,
+    session_key: str,
+    code: str,
+    ip: str | None = None,
+    purpose: str = SecurityCodePurpose.ESERVICES,
+) -> None:
     """Accept the code once, for the session it was sent to; count every wrong attempt."""
     failure: DomainError | None = None
     submitted = "".join(ch for ch in code if not ch.isspace())
     with transaction.atomic():
-        live = security_code_live(user=user, session_key=session_key)
+        live = security_code_live(user=user, session_key=session_key, purpose=purpose)
         record = (
             SecurityCode.objects.select_for_update()
             .filter(pk=live.pk, used_at__isnull=True)

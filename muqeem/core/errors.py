@@ -47,6 +47,7 @@ class ErrorCode(StrEnum):
     SECURITY_CODE_ATTEMPTS_EXCEEDED = "SECURITY_CODE_ATTEMPTS_EXCEEDED"
     SECURITY_CODE_RESEND_LIMIT = "SECURITY_CODE_RESEND_LIMIT"
     NO_REGISTERED_MOBILE = "NO_REGISTERED_MOBILE"
+    STAFF_NO_MOBILE = "STAFF_NO_MOBILE"
     # Eligibility blockers shared by services
     RESIDENT_STATUS_BLOCKS_SERVICE = "RESIDENT_STATUS_BLOCKS_SERVICE"
     PASSPORT_EXPIRED = "PASSPORT_EXPIRED"
@@ -216,6 +217,10 @@ CATALOGUE: Mapping[ErrorCode, Message] = {
     ErrorCode.NO_REGISTERED_MOBILE: Message(
         _("The establishment has no registered mobile number to receive the security code."),
         hint=_("Ask the passports directorate to register the establishment's mobile number."),
+    ),
+    ErrorCode.STAFF_NO_MOBILE: Message(
+        _("Your account has no mobile number to receive the security code."),
+        hint=_("Ask an administrator of the authority to record your mobile number."),
     ),
     ErrorCode.RESIDENT_STATUS_BLOCKS_SERVICE: Message(
         _("The resident's status ({status}) does not allow this service."),

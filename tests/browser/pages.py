@@ -120,11 +120,27 @@ def switch_language(page: Page, lang: str) -> None:
 
 
 def log_in(page: Page, username: str, password: str = TEST_PASSWORD) -> None:
-    """Seed step 1: username, password, Login (الدخول)."""
+    """Seed step 1: username, password, Login (الدخول).
+
+    Authority staff and administrators are signed in only after the security code sent to their
+    own mobile: for them this also reads the code from the SMS outbox and enters it, as the demo
+    user does. Establishment officers enter theirs later, before the e-services
+    (`enter_security_code`)."""
+    from muqeem.accounts.models import User
+    from muqeem.accounts.security_code import login_needs_security_code
+    from tests.browser.conftest import latest_security_code
+
     expect(page.locator("#id_username")).to_be_visible()
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
     page.locator("#login-button").click()
+    user = User.objects.get(username=username)
+    if login_needs_security_code(user):
+        expect(page.locator("#staff-login-code")).to_be_visible()
+        expect(page.locator("#logout-button")).to_have_count(0)  # not signed in yet
+        _id, code = latest_security_code(user.mobile)
+        page.locator("#id_code").fill(code)
+        page.locator("#confirm-code").click()
     expect(page.locator("#logout-button")).to_be_visible()
 
 

@@ -17,7 +17,11 @@ from tests.browser.pages import TEST_PASSWORD, expect_language, log_in
 @pytest.fixture
 def auditor(transactional_db, django_db_serialized_rollback, django_user_model) -> Any:
     return django_user_model.objects.create_user(
-        username="oversight.auditor", password=TEST_PASSWORD, is_staff=True, staff_role="auditor"
+        username="oversight.auditor",
+        password=TEST_PASSWORD,
+        is_staff=True,
+        staff_role="auditor",
+        mobile="966550000102",
     )
 
 

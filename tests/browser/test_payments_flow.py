@@ -19,7 +19,11 @@ from tests.browser.pages import TEST_PASSWORD, amount_halalas, log_in
 @pytest.fixture
 def supervisor(transactional_db, django_db_serialized_rollback, django_user_model) -> Any:
     return django_user_model.objects.create_user(
-        username="pay.super", password=TEST_PASSWORD, is_staff=True, staff_role="supervisor"
+        username="pay.super",
+        password=TEST_PASSWORD,
+        is_staff=True,
+        staff_role="supervisor",
+        mobile="966550000103",
     )
 
 

@@ -382,7 +382,11 @@ def border_staff(
 ) -> Any:
     """Authority staff: `is_staff`, no establishment."""
     return django_user_model.objects.create_user(
-        username="border.staff", password=TEST_PASSWORD, is_staff=True, staff_role="operator"
+        username="border.staff",
+        password=TEST_PASSWORD,
+        is_staff=True,
+        staff_role="operator",
+        mobile="966550000101",
     )
 
 
@@ -412,8 +416,8 @@ def test_border_staff_records_departure_and_arrival_on_a_visa(
     on = today()
     page = new_page()
 
-    # Staff log in on the ordinary login page and land on the staff console (no security code:
-    # that is the establishments' second factor), whose Registry menu links to the border page.
+    # Staff log in on the ordinary login page (password, then the security code sent to their own
+    # mobile) and land on the staff console, whose Registry menu links to the border page.
     page.goto(LOGIN_PATH)
     expect_language(page, "ar")
     log_in(page, border_staff.username)

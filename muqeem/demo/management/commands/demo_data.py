@@ -117,11 +117,12 @@ SITUATIONS = (
 )  # fmt: skip
 
 
-# Authority staff: (username, role, superuser, English name, Arabic name).
+# Authority staff: (username, role, superuser, English name, Arabic name, mobile). Staff receive the
+# login's security code on their own mobile (in the demo: the SMS outbox, like establishments' codes).
 STAFF = (
-    ("authority.admin", "supervisor", True, "Authority", "مشرف الجوازات"),
-    ("authority.ops", "operator", False, "Operations", "موظف التشغيل"),
-    ("authority.audit", "auditor", False, "Audit", "المدقق"),
+    ("authority.admin", "supervisor", True, "Authority", "مشرف الجوازات", "966590000001"),
+    ("authority.ops", "operator", False, "Operations", "موظف التشغيل", "966590000002"),
+    ("authority.audit", "auditor", False, "Audit", "المدقق", "966590000003"),
 )
 
 
@@ -152,7 +153,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'authority.ops':<16} authority operator (staff console)")
         self.stdout.write(f"  {'authority.audit':<16} authority auditor (reads, changes nothing)")
         self.stdout.write(
-            "Security codes arrive by SMS in var/sms-outbox.jsonl (and on this console)."
+            "Security codes (officers before the e-services, staff at login) arrive by SMS in"
+            " var/sms-outbox.jsonl (and on this console)."
         )
         for line in extra_lines:
             self.stdout.write(line)
@@ -209,7 +211,7 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
 
     def _staff(self) -> None:
-        for username, role, superuser, first_name, name_ar in STAFF:
+        for username, role, superuser, first_name, name_ar, mobile in STAFF:
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={
@@ -218,14 +220,17 @@ class Command(BaseCommand):
                     "staff_role": role,
                     "first_name": first_name,
                     "full_name_ar": name_ar,
+                    "mobile": mobile,
                 },
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
-            elif not user.staff_role:  # created before staff roles existed
-                user.staff_role = role
-                user.save(update_fields=["staff_role"])
+                continue
+            # Created before staff roles, or before staff signed in with a security code.
+            user.staff_role = user.staff_role or role
+            user.mobile = user.mobile or mobile
+            user.save(update_fields=["staff_role", "mobile"])
 
     def _resident(  # noqa: PLR0917
         self,
