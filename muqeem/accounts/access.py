@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
@@ -14,8 +15,42 @@ from muqeem.accounts.models import User
 from muqeem.accounts.permissions import permission_for_namespace
 from muqeem.accounts.security_code import SESSION_FLAG
 from muqeem.accounts.staff import StaffCapability, is_staff_member, staff_can, staff_role
+from muqeem.core.middleware import current_request_id
 
 View = Callable[..., HttpResponse]
+
+# Access-control failures (ASVS 7.2.2), one line each: who (user id), which page (URL name, never the
+# path, which may hold an iqama number), why (a reason code) and the request id to find the rest.
+access_log = logging.getLogger("muqeem.access")
+
+
+class DeniedReason:
+    NOT_ESTABLISHMENT_USER = "not_establishment_user"  # staff or a service user in the portal
+    SERVICE_PERMISSION = "service_permission"  # a sub-user without the service's permission
+    NOT_STAFF = "not_staff"  # anyone but authority staff with a role in the console
+    STAFF_ROLE = "staff_role"  # a staff role without the capability (e.g. an auditor's POST)
+
+
+def log_access_denied(request: HttpRequest, reason: str) -> None:
+    match = request.resolver_match
+    view = match.view_name if match is not None else "-"
+    user_id = getattr(request.user, "pk", None)
+    request_id = current_request_id()
+    access_log.warning(
+        "access denied: reason=%s user=%s view=%s method=%s request=%s",
+        reason,
+        user_id,
+        view,
+        request.method,
+        request_id,
+        extra={
+            "event": "access_denied",
+            "reason": reason,
+            "user_id": user_id,
+            "view": view,
+            "request_id": request_id,
+        },
+    )
 
 
 # The home page and the officer's own account pages (security code) need no service permission.
@@ -34,6 +69,7 @@ def _check_namespace_permission(request: HttpRequest) -> None:
     if user.is_main_user:
         return
     if permission is None or not user.has_service_permission(permission):
+        log_access_denied(request, DeniedReason.SERVICE_PERMISSION)
         raise PermissionDenied
 
 
@@ -45,6 +81,7 @@ def establishment_required(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if getattr(request.user, "establishment_id", None) is None:
+            log_access_denied(request, DeniedReason.NOT_ESTABLISHMENT_USER)
             raise Http404
         _check_namespace_permission(request)
         return view(request, *args, **kwargs)
@@ -95,11 +132,13 @@ def staff_required(
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request.user
             if not is_staff_member(user) or staff_role(user) is None:
+                log_access_denied(request, DeniedReason.NOT_STAFF)
                 raise Http404
             needed = (
                 StaffCapability.READ if request.method in ("GET", "HEAD", "OPTIONS") else capability
             )
             if not staff_can(user, needed):
+                log_access_denied(request, DeniedReason.STAFF_ROLE)
                 raise PermissionDenied
             return func(request, *args, **kwargs)
 

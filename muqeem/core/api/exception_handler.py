@@ -13,6 +13,8 @@ from muqeem.core.errors import DomainError, ErrorCode, render, render_bilingual
 from muqeem.core.middleware import current_request_id
 
 logger = logging.getLogger(__name__)
+# The portal's decorators (`accounts.access.log_access_denied`) write to the same log (ASVS 7.2.2).
+access_log = logging.getLogger("muqeem.access")
 
 _DRF_CODES: dict[type[exceptions.APIException], ErrorCode] = {
     exceptions.NotAuthenticated: ErrorCode.CREDENTIAL_INVALID,
@@ -43,7 +45,54 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     }
 
 
+# Refusals worth an access-control log line: the key's permission or role, and credentials refused.
+_DENIED_CODES = {
+    ErrorCode.PERMISSION_DENIED: "api_permission",
+    ErrorCode.STAFF_ROLE_NOT_ALLOWED: "api_permission",
+    ErrorCode.CREDENTIAL_INVALID: "api_credential",
+}
+
+
+def _denied_reason(exc: Exception) -> str | None:
+    if isinstance(exc, DomainError):
+        return _DENIED_CODES.get(exc.code)
+    if isinstance(exc, exceptions.APIException):
+        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
+        return _DENIED_CODES.get(code) if code is not None else None
+    return None
+
+
+def _log_access_denied(exc: Exception, context: dict[str, Any]) -> None:
+    """One line per refused API call: user id (the key's service user), operation, reason code,
+    request id; never the key, the path or the body."""
+    reason = _denied_reason(exc)
+    if reason is None:
+        return
+    request = context.get("request")
+    user = getattr(request, "user", None) if request is not None else None
+    match = getattr(request, "resolver_match", None) if request is not None else None
+    view = match.view_name if match is not None else "-"
+    user_id = getattr(user, "pk", None)
+    request_id = current_request_id()
+    access_log.warning(
+        "access denied: reason=%s user=%s view=%s method=%s request=%s",
+        reason,
+        user_id,
+        view,
+        getattr(request, "method", "-"),
+        request_id,
+        extra={
+            "event": "access_denied",
+            "reason": reason,
+            "user_id": user_id,
+            "view": view,
+            "request_id": request_id,
+        },
+    )
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    _log_access_denied(exc, context)
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(request_id=current_request_id()), status=exc.http_status)
     if isinstance(exc, Http404):
