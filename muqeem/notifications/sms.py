@@ -7,7 +7,8 @@ import logging
 import sys
 import urllib.request
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -42,13 +43,42 @@ class FileBackend:
             fh.write(line + "\n")
 
 
+# Plain HTTP to the gateway only on this machine (a local relay or a test double): the messages carry
+# security codes and the bearer token (ASVS 9.2.1).
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def gateway_url_problem(url: str) -> str | None:
+    """Why SMS_HTTP_URL cannot be used, or None when it can: https://, or http:// to this machine."""
+    if not url:
+        return "SMS_HTTP_URL is not configured"
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return None
+    if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
+        return None
+    return "SMS_HTTP_URL must be an https:// address (http:// only to 127.0.0.1 or localhost)"
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is a failure: following it could send the code and the token elsewhere, or
+    downgrade to plain HTTP."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_RefuseRedirects)
+
+
 class HttpBackend:
     """Posts JSON to an SMS operator's HTTP API configured by SMS_HTTP_URL / SMS_HTTP_TOKEN."""
 
     def send(self, *, to: str, body: str, message_id: int) -> None:
         url = settings.SMS_HTTP_URL
-        if not url.startswith(("https://", "http://")):
-            raise SmsError("SMS_HTTP_URL is not configured")
+        problem = gateway_url_problem(url)
+        if problem is not None:
+            raise SmsError(problem)
         data = json.dumps(
             {
                 "sender": settings.SMS_HTTP_SENDER,
@@ -67,7 +97,7 @@ class HttpBackend:
             },
         )
         try:
-            with urllib.request.urlopen(req, timeout=settings.SMS_HTTP_TIMEOUT_SECONDS) as resp:  # noqa: S310
+            with _opener.open(req, timeout=settings.SMS_HTTP_TIMEOUT_SECONDS) as resp:
                 if resp.status >= 300:
                     raise SmsError(f"gateway answered {resp.status}")
         except OSError as exc:
