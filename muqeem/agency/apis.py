@@ -10,12 +10,13 @@ from typing import Any
 
 from django.http import Http404
 from rest_framework import permissions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from muqeem.core.api.exception_handler import envelope
+from muqeem.core.api.parsers import JSONParser
 from muqeem.core.errors import DomainError, ErrorCode
 from muqeem.core.middleware import current_request_id
 from muqeem.integrations.auth import IntegrationKeyAuthentication, integration_of

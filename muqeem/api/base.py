@@ -22,6 +22,7 @@ from muqeem.api.errors import IdempotencyKeyInUse, api_v1_exception_handler
 from muqeem.api.models import IdempotencyRecord
 from muqeem.api.schema import ApiAutoSchema
 from muqeem.api.services import idempotency_claim, idempotency_complete, idempotency_release
+from muqeem.core.api.parsers import JSONParser
 from muqeem.core.errors import DomainError, ErrorCode
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -40,6 +41,7 @@ class ApiView(APIView):
     """Subclasses declare `required_permission` (None: any valid key; the view checks the object's)."""
 
     authentication_classes = [ApiKeyAuthentication]
+    parser_classes = [JSONParser]
     permission_classes = [HasApiPermission]
     throttle_classes = [ApiKeyRateThrottle]
     schema = ApiAutoSchema()

@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from muqeem.core.api.parsers import JSONParser
 from muqeem.integrations.auth import IntegrationKeyAuthentication, integration_of
 from muqeem.integrations.models import IntegrationCredential, IntegrationKind
 
@@ -16,6 +17,7 @@ from .services import border_crossing_record
 
 class BorderCrossingCreateApi(APIView):
     authentication_classes = [IntegrationKeyAuthentication]
+    parser_classes = [JSONParser]
     permission_classes = [integration_of(IntegrationKind.BORDER)]
 
     class InputSerializer(serializers.Serializer):

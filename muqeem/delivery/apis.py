@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from muqeem.core.api.parsers import JSONParser
 from muqeem.integrations.auth import IntegrationKeyAuthentication, integration_of
 from muqeem.integrations.models import IntegrationCredential, IntegrationKind
 
@@ -23,6 +24,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 class DeliveryEventCreateApi(APIView):
     authentication_classes = [IntegrationKeyAuthentication]
+    parser_classes = [JSONParser]
     permission_classes = [integration_of(IntegrationKind.POSTAL)]
 
     class InputSerializer(serializers.Serializer):

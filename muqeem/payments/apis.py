@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from muqeem.core.api.parsers import JSONParser
 from muqeem.core.errors import DomainError, ErrorCode
 from muqeem.core.money import HALALAS_PER_RIYAL, riyals
 from muqeem.integrations.auth import IntegrationKeyAuthentication, integration_of
@@ -62,6 +63,7 @@ def bill_body(bill: Bill) -> dict[str, Any]:
 
 class BankApi(APIView):
     authentication_classes = [IntegrationKeyAuthentication]
+    parser_classes = [JSONParser]
     permission_classes = [integration_of(IntegrationKind.BANK)]
 
 
