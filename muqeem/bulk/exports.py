@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from muqeem.bulk.models import BatchStatus, BulkBatch, BulkRow, Operation, RowStatus
+from muqeem.reports.exports import safe_text
 
 RESULT_COLUMNS: tuple[tuple[str, Promise], ...] = (
     ("row", _("Row")),
@@ -60,12 +61,18 @@ def _sar(halalas: int | None) -> Decimal | None:
     return None if halalas is None else Decimal(halalas) / 100
 
 
+def _text(value: Any) -> Any:
+    """A cell from the upload shows as typed: `=HYPERLINK(...)` in a row (or the file's name) must
+    not come back as a formula in the result file."""
+    return safe_text(value) if isinstance(value, str) else value
+
+
 def _line(row: BulkRow) -> list[Any]:
     status = RowStatus(row.status)
     detail = row.detail or {}
     fee = row.fee_charged_halalas if row.status == RowStatus.DONE else row.fee_quoted_halalas
     reasons = row.violations or []
-    return [
+    cells = [
         row.row_number,
         row.operation or row.input.get("operation", ""),
         row.subject,
@@ -80,6 +87,7 @@ def _line(row: BulkRow) -> list[Any]:
         "\n".join(str(v.get("messages", {}).get("ar", "")) for v in reasons),
         "\n".join(str(v.get("messages", {}).get("en", "")) for v in reasons),
     ]
+    return [_text(cell) for cell in cells]
 
 
 def bulk_result_workbook(*, batch: BulkBatch) -> bytes:
@@ -112,7 +120,7 @@ def bulk_result_workbook(*, batch: BulkBatch) -> bytes:
         (_("Fees charged (SAR)"), _sar(batch.fees_charged_halalas)),
     ]
     for label, value in lines:
-        summary.append([_ar(label), _en(label), value])
+        summary.append([_ar(label), _en(label), _text(value)])
     summary.append([])
     summary.append([_ar(_("Operations")), _en(_("Operations"))])
     for operation in Operation:
