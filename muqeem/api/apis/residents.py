@@ -41,9 +41,13 @@ def decode_cursor(cursor: str) -> int | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    if not raw.startswith(_CURSOR_TAG) or not raw[len(_CURSOR_TAG) :].isdigit():
+    digits = raw[len(_CURSOR_TAG) :]
+    # isascii: "²" is a digit to isdigit() but not to int(); 18 digits fit a bigint.
+    if not raw.startswith(_CURSOR_TAG) or not (digits.isascii() and digits.isdigit()):
         return None
-    value = int(raw[len(_CURSOR_TAG) :])
+    if len(digits) > 18:
+        return None
+    value = int(digits)
     return value if value > 0 else None
 
 

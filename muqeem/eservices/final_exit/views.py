@@ -93,7 +93,12 @@ def issue_confirm_view(request: HttpRequest) -> HttpResponse:
             status=409,
         )
     kind = data["kind"]
-    dependent_ids = [int(x) for x in request.POST.getlist("dependents") if x.isdigit()]
+    # isascii: "²" and "٣" are digits to isdigit() but not to int(); 18 digits fit a bigint.
+    dependent_ids = [
+        int(x)
+        for x in request.POST.getlist("dependents")
+        if x.isascii() and x.isdigit() and len(x) <= 18
+    ]
     try:
         result = final_exit_issue(
             actor=officer,
