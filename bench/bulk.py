@@ -2,7 +2,10 @@
 big establishment's main user, wait for the worker's dry run, confirm, wait for the worker's run.
 Prints one JSON line: rows, seconds of the dry run and of the run, and the outcome counts.
 
-Run by bench/run.py while gunicorn and `db_worker` are up (the worker does all the work)."""
+Run by bench/run.py while gunicorn and the task workers are up (the workers do all the work): the
+database backend's `db_worker`, or with TASKS_BACKEND=rq two `rqworker` processes. `--run-tasks 2`
+enqueues the run once more after the confirmation, so that two workers take its rows between them
+(the service claims each row once; a worker that loses a claim moves on to the next row)."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ django.setup()
 from muqeem.accounts.models import User  # noqa: E402
 from muqeem.bulk.models import BatchStatus, BulkBatch  # noqa: E402
 from muqeem.bulk.services import bulk_batch_confirm, bulk_batch_upload  # noqa: E402
+from muqeem.bulk.tasks import bulk_batch_execute_task  # noqa: E402
 
 
 def wait_for(batch_id: int, statuses: set[str], deadline: float) -> BulkBatch:
@@ -45,6 +49,12 @@ def main() -> None:
         default=900,
         help="seconds to wait in all; past it the rates so far are reported with a projection",
     )
+    parser.add_argument(
+        "--run-tasks",
+        type=int,
+        default=1,
+        help="run tasks for the batch: the confirmation's own, and this many minus one more",
+    )
     args = parser.parse_args()
     state = json.loads(args.state.read_text())
     numbers = Path(state["pools"]["bulk_renewal"]).read_text().split()
@@ -65,7 +75,13 @@ def main() -> None:
     rows = batch.rows_total
     batch = wait_for(batch.pk, {BatchStatus.VALIDATED, BatchStatus.FAILED}, deadline)
     validated = time.perf_counter()
-    result: dict[str, object] = {"batch": batch.pk, "rows": rows, "complete": False}
+    result: dict[str, object] = {
+        "batch": batch.pk,
+        "rows": rows,
+        "complete": False,
+        "backend": os.environ.get("TASKS_BACKEND", "db"),
+        "run_tasks": args.run_tasks,
+    }
     if batch.status != BatchStatus.VALIDATED:
         checked = batch.rows_checked
         rate = checked / (validated - started) if checked else 0.0
@@ -83,6 +99,8 @@ def main() -> None:
         return
     confirmed = time.perf_counter()
     bulk_batch_confirm(actor=officer, batch_id=batch.pk)
+    for _extra in range(args.run_tasks - 1):
+        bulk_batch_execute_task.enqueue(batch_id=batch.pk)
     batch = wait_for(batch.pk, {BatchStatus.DONE, BatchStatus.FAILED}, deadline)
     finished = time.perf_counter()
     processed = batch.rows_done + batch.rows_failed + batch.rows_skipped

@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/run.py            # the full registry (1,000,000 residents), 3 runs
     .venv/bin/python bench/run.py --quick    # a small registry, 1 run, for development
+    .venv/bin/python bench/run.py --tasks both   # the bulk renewal on the database backend and on
+                                                 # RQ (two rqworker processes, the local Redis)
 
 Every figure is measured against a bare reference served by the same gunicorn in the same run
 (`config.bench_urls`): the renewal by API against the bare locked write, the resident by API against
@@ -10,6 +12,11 @@ the targets are about. The database named by BENCH_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/muqeem_bench, muqeem_bench_quick for --quick) is dropped and
 created anew: its name must contain "bench". Every process started here (gunicorn, the task worker)
 is stopped on the way out, whatever happens.
+
+`--tasks rq` (or `both`) runs the bulk renewal on the RQ backend too: two `manage.py rqworker`
+processes (`--rq-workers`) against the Redis database named by BENCH_REDIS_URL (default
+redis://127.0.0.1:6379/13; only its "default" queue is emptied), the run's task enqueued once per
+worker so that they take its rows between them.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ BIN = ROOT / ".venv" / "bin"
 PYTHON = str(BIN / "python")
 LUA = str(ROOT / "bench" / "wrk" / "scenario.lua")
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/muqeem_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
 @dataclass
@@ -59,6 +67,9 @@ class Config:
     port: int
     output: Path
     label: str
+    # The bulk renewal's task backends ("db", "rq" or "both") and the RQ worker processes.
+    tasks: str = "db"
+    rq_workers: int = 2
 
 
 FULL: dict[str, int] = {
@@ -123,6 +134,22 @@ class Processes:
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         self.procs.clear()
+
+    def stop_one(self, name: str) -> None:
+        """Stop the process started under `name` (warm: a worker finishes its job first)."""
+        for entry in [e for e in self.procs if e[0] == name]:
+            _name, proc = entry
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    print(f"  {name} did not stop; killing it", flush=True)
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+            self.procs.remove(entry)
 
 
 def free_port() -> int:
@@ -441,6 +468,65 @@ def bulk_text(b: dict[str, Any]) -> str:
     return text + f", {b['invalid']:,} refused by the check"
 
 
+def bulk_run(
+    cfg: Config, env: dict[str, str], state_path: Path, index: int, run_tasks: int = 1
+) -> dict[str, Any]:
+    out = run(
+        [
+            PYTHON,
+            "bench/bulk.py",
+            f"--state={state_path}",
+            f"--run={index}",
+            f"--timeout={cfg.bulk_timeout}",
+            f"--run-tasks={run_tasks}",
+        ],
+        env,
+        capture_output=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def rq_bulk(  # noqa: PLR0917
+    cfg: Config, env: dict[str, str], var: Path, state_path: Path, procs: Processes, first: int
+) -> list[dict[str, Any]]:
+    """The bulk renewal on the RQ backend: `cfg.rq_workers` rqworker processes against the local
+    Redis, the run's task enqueued once per worker. Stops the workers before returning."""
+    import redis
+    from rq import Queue, Worker
+
+    url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
+    connection = redis.Redis.from_url(url)
+    try:
+        connection.ping()
+    except redis.RedisError as exc:
+        raise SystemExit(f"--tasks rq needs Redis at {url} (BENCH_REDIS_URL): {exc}") from exc
+    Queue("default", connection=connection).empty()
+    rq_env = {**env, "TASKS_BACKEND": "rq", "RQ_REDIS_URL": url}
+    names = [f"bench-{os.getpid()}-{n + 1}" for n in range(cfg.rq_workers)]
+    for n, name in enumerate(names):
+        procs.start(
+            name,
+            [PYTHON, "manage.py", "rqworker", "default", "--with-scheduler", "--name", name],
+            rq_env,
+            var / f"rqworker-{n + 1}.log",
+        )
+    deadline = time.monotonic() + 60
+    while not set(names) <= {w.name for w in Worker.all(connection=connection)}:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the RQ workers did not start within 60 s; see {var}/rqworker-*.log")
+        time.sleep(0.2)
+    print(f"{cfg.rq_workers} RQ workers are up ({url})", flush=True)
+    results = []
+    for index in range(cfg.bulk_runs):
+        result = bulk_run(cfg, rq_env, state_path, first + index, run_tasks=cfg.rq_workers)
+        result["workers"] = cfg.rq_workers
+        results.append(result)
+        print(f"  bulk on RQ {index + 1}/{cfg.bulk_runs}: {bulk_text(result)}", flush=True)
+    for name in names:
+        procs.stop_one(name)
+    return results
+
+
 # --- the report --------------------------------------------------------------------------------
 
 
@@ -489,6 +575,15 @@ def main() -> None:  # noqa: PLR0915
         help="profile again and rewrite the report from the last run's measurements",
     )
     parser.add_argument("--output", type=Path)
+    parser.add_argument(
+        "--tasks",
+        choices=["db", "rq", "both"],
+        default=os.environ.get("BENCH_TASKS", "db"),
+        help="the bulk renewal's task backend: the database (db_worker), RQ (rqworker), or both",
+    )
+    parser.add_argument(
+        "--rq-workers", type=int, default=2, help="rqworker processes for the RQ bulk renewal"
+    )
     args = parser.parse_args()
     preset = QUICK if args.quick else FULL
     cfg = Config(
@@ -503,6 +598,8 @@ def main() -> None:  # noqa: PLR0915
         output=args.output
         or ROOT / ("var/bench-quick/benchmarks.md" if args.quick else "docs/benchmarks.md"),
         label="quick" if args.quick else "full",
+        tasks=args.tasks,
+        rq_workers=args.rq_workers,
     )
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL + ("_quick" if args.quick else ""))
     var = ROOT / "var" / ("bench-quick" if args.quick else "bench")
@@ -584,8 +681,9 @@ def main() -> None:  # noqa: PLR0915
             env,
             log,
         )
+        task_worker = "task worker"
         procs.start(
-            "task worker",
+            task_worker,
             [
                 PYTHON,
                 "manage.py",
@@ -649,31 +747,30 @@ def main() -> None:  # noqa: PLR0915
             )
 
         bulk = []
-        for index in range(cfg.bulk_runs):
-            out = run(
-                [
-                    PYTHON,
-                    "bench/bulk.py",
-                    f"--state={state_path}",
-                    f"--run={index}",
-                    f"--timeout={cfg.bulk_timeout}",
-                ],
-                env,
-                capture_output=True,
-            )
-            result = json.loads(out.stdout.strip().splitlines()[-1])
-            bulk.append(result)
-            print(f"  bulk {index + 1}/{cfg.bulk_runs}: {bulk_text(result)}", flush=True)
+        if cfg.tasks in {"db", "both"}:
+            for index in range(cfg.bulk_runs):
+                result = bulk_run(cfg, env, state_path, index)
+                bulk.append(result)
+                print(f"  bulk {index + 1}/{cfg.bulk_runs}: {bulk_text(result)}", flush=True)
+        bulk_rq: list[dict[str, Any]] = []
+        if cfg.tasks in {"rq", "both"}:
+            # The database backend's worker stops first (finishing its job), so that the RQ
+            # workers have the machine to themselves; each RQ run renews from a file of its own.
+            procs.stop_one(task_worker)
+            bulk_rq = rq_bulk(cfg, env, var, state_path, procs, first=cfg.bulk_runs)
         procs.stop()
 
         print("Counting queries and profiling in-process…", flush=True)
         out = run([PYTHON, "bench/probe.py", f"--state={state_path}"], env, capture_output=True)
         profile = json.loads(out.stdout.strip().splitlines()[-1])
 
-        report = render(cfg, host, pg, state, all_scenarios, results, exports, bulk, profile)
+        report = render(
+            cfg, host, pg, state, all_scenarios, results, exports, bulk, profile, bulk_rq
+        )
         cfg.output.parent.mkdir(parents=True, exist_ok=True)
         cfg.output.write_text(report)
         measured = {"results": results, "exports": exports, "bulk": bulk, "profile": profile}
+        measured["bulk_rq"] = bulk_rq
         measured |= {"host": host, "pg": pg, "cfg": {**vars(cfg), "output": str(cfg.output)}}
         (var / "results.json").write_text(json.dumps(measured, indent=2))
         print(f"Wrote {cfg.output} in {(time.perf_counter() - started_all) / 60:.1f} min")
@@ -710,6 +807,7 @@ def report_again(
         measured["exports"],
         measured["bulk"],
         profile,
+        measured.get("bulk_rq", []),
     )
     cfg.output.write_text(report)
     measured["profile"] = profile
@@ -735,6 +833,7 @@ def render(  # noqa: PLR0917, PLR0915
     exports: list[dict[str, Any]],
     bulk: list[dict[str, Any]],
     profile: dict[str, Any],
+    bulk_rq: list[dict[str, Any]] | None = None,
 ) -> str:
     by_key = {sc.key: sc for sc in all_scenarios}
     med: dict[str, dict[str, float]] = {}
@@ -824,6 +923,14 @@ def render(  # noqa: PLR0917, PLR0915
             f"{sum(b['failed'] for b in bulk)} | {sum(b['done'] for b in bulk):,} | — | "
             f"{profile.get('queries', {}).get('bulk_row', '')} per row |"
         )
+    bulk_rq = bulk_rq or []
+    if bulk_rq:
+        lines.append(
+            f"| Bulk renewal of {bulk_rq[0]['rows']:,} rows (RQ, {bulk_rq[0]['workers']} "
+            f"workers) | {fmt(median([bulk_rate(b) for b in bulk_rq]))} rows/s | — | — | "
+            f"{sum(b['failed'] for b in bulk_rq)} | {sum(b['done'] for b in bulk_rq):,} | — | "
+            f"{profile.get('queries', {}).get('bulk_row', '')} per row |"
+        )
     lines += ["", "Per run (req/s):", ""]
     lines.append("| scenario | " + " | ".join(f"run {i + 1}" for i in range(cfg.runs)) + " |")
     lines.append("| --- |" + " ---: |" * cfg.runs)
@@ -842,6 +949,22 @@ def render(  # noqa: PLR0917, PLR0915
         ]
     if bulk:
         lines += ["", "Bulk runs: " + "; ".join(bulk_text(b) for b in bulk) + "."]
+    if bulk_rq:
+        lines += [
+            "",
+            f"Bulk runs on the RQ backend ({bulk_rq[0]['workers']} `rqworker` processes against "
+            "the local Redis, the database backend's worker stopped; the run's task enqueued once "
+            "per worker, so that they take its rows between them): "
+            + "; ".join(bulk_text(b) for b in bulk_rq)
+            + ".",
+        ]
+    else:
+        lines += [
+            "",
+            "The bulk renewal on the RQ backend (two `rqworker` processes against the local "
+            'Redis) is measured with `--tasks both` (`make bench BENCH_ARGS="--tasks both"`); '
+            "not in this run.",
+        ]
 
     # Targets.
     def verdict(ok: bool, measured: float = 0, target: float = 0, higher: bool = False) -> str:
@@ -894,6 +1017,14 @@ def render(  # noqa: PLR0917, PLR0915
             f"| bulk renewal of {bulk[0]['rows']:,} rows ≤ 30 s | {fmt(b)} s{projected}, "
             f"after a dry run of {fmt(median([x['validate_s'] for x in bulk]))} s | "
             f"{verdict(b <= 30, b, 30)} |"
+        )
+    if bulk_rq:
+        b = median([bulk_seconds(x) for x in bulk_rq])
+        projected = " (projected from the rate)" if not all(x["complete"] for x in bulk_rq) else ""
+        lines.append(
+            f"| the same on RQ with {bulk_rq[0]['workers']} workers ≤ 30 s | {fmt(b)} s"
+            f"{projected}, after a dry run of {fmt(median([x['validate_s'] for x in bulk_rq]))} s "
+            f"| {verdict(b <= 30, b, 30)} |"
         )
     if exports:
         e = median([x["seconds"] for x in exports])

@@ -53,7 +53,7 @@ django.setup()
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection, models, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from muqeem.accounts.models import User  # noqa: E402
@@ -188,13 +188,31 @@ class Registry:
     ]
 
     def users(self) -> Iterator[str]:
+        extra = "".join("\t" + value for _column, value in self.user_extra_columns())
         for eid in range(1, self.n_establishments + 1):
             yield (
                 f"{eid}\t!bench-unusable\t\\N\tf\tbench{MOI_BASE + eid}\tMain\tUser\t"
-                f"main{eid}@bench.invalid\tf\tt\t{self.now}\tt\tالمستخدم الرئيسي\t{eid}\t[]\t\n"
+                f"main{eid}@bench.invalid\tf\tt\t{self.now}\tt\tالمستخدم الرئيسي\t{eid}\t[]\t"
+                f"{extra}\n"
             )
 
-    USER_COLUMNS = [
+    @classmethod
+    def user_extra_columns(cls) -> list[tuple[str, str]]:
+        """The user table's columns added after the ones above, each left empty: NULL where the
+        column allows it, '' for text. A column that needs a real value stops the seeder."""
+        extra = []
+        for field in User._meta.concrete_fields:
+            if field.column in cls.BASE_USER_COLUMNS:
+                continue
+            if field.null:
+                extra.append((field.column, "\\N"))
+            elif isinstance(field, models.CharField | models.TextField):
+                extra.append((field.column, ""))
+            else:
+                raise SystemExit(f"bench/seed.py: accounts_user.{field.column} needs a value")
+        return extra
+
+    BASE_USER_COLUMNS = [
         "id",
         "password",
         "last_login",
@@ -473,7 +491,8 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
                 "establishments_establishment", reg.ESTABLISHMENT_COLUMNS, reg.establishments()
             ),
         )
-        step("users", lambda: _copy("accounts_user", reg.USER_COLUMNS, reg.users()))
+        user_columns = reg.BASE_USER_COLUMNS + [c for c, _v in reg.user_extra_columns()]
+        step("users", lambda: _copy("accounts_user", user_columns, reg.users()))
         step("residents", reg.residents)
         step("dependents", reg.dependents)
         step("history", reg.history)
