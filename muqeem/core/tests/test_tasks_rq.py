@@ -21,6 +21,7 @@ import pytest
 import redis
 from django.test import override_settings
 from django_tasks import TaskResultStatus
+from rq.job import Job
 
 from muqeem.bulk.models import BatchStatus, RowStatus
 from muqeem.bulk.services import bulk_batch_confirm, bulk_batch_upload
@@ -63,7 +64,28 @@ def rq_queue() -> Iterator[str]:
         try:
             yield name
         finally:
-            django_rq.get_queue(name).delete(delete_jobs=True)
+            _forget(django_rq.get_queue(name))
+
+
+def _forget(queue: Any) -> None:
+    """Remove the test queue's jobs, their results and its registries from Redis (RQ keeps a
+    failed job for a year)."""
+    registries = [
+        queue.finished_job_registry,
+        queue.failed_job_registry,
+        queue.started_job_registry,
+        queue.deferred_job_registry,
+        queue.scheduled_job_registry,
+        queue.canceled_job_registry,
+    ]
+    ids = set(queue.job_ids)
+    for registry in registries:
+        ids.update(registry.get_job_ids())
+    for job in Job.fetch_many(list(ids), connection=queue.connection):
+        if job is not None:
+            job.delete(delete_dependents=True)
+    queue.delete(delete_jobs=True)
+    queue.connection.delete(*[registry.key for registry in registries])
 
 
 def work_burst(queue: str) -> Any:
