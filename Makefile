@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install messages demo run test test-fast test-browser lint typecheck check bench bench-quick bench-tools clean
+.PHONY: install messages demo run test test-fast test-browser lint typecheck check bench bench-quick bench-tools reliability reliability-quick clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,14 @@ bench: install messages bench-tools
 
 bench-quick: install messages bench-tools
 	$(BIN)/python bench/run.py --quick $(BENCH_ARGS)
+
+# Reliability (docs/reliability.md): its own database (RELIABILITY_DATABASE_URL, default
+# muqeem_reliability on the local server), gunicorn, the worker, an SMS gateway and a webhook receiver.
+reliability: install messages
+	$(BIN)/python reliability/run.py $(RELIABILITY_ARGS)
+
+reliability-quick: install messages
+	$(BIN)/python reliability/run.py --quick $(RELIABILITY_ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static

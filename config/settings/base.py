@@ -232,6 +232,11 @@ SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
 SMS_HTTP_SENDER = os.environ.get("SMS_HTTP_SENDER", "MUQEEM")
 SMS_HTTP_TIMEOUT_SECONDS = float(os.environ.get("SMS_HTTP_TIMEOUT_SECONDS", "5"))
 
+# Recovery after a worker dies (`manage.py tasks_recover`, every minute): a bulk run silent this long
+# is resumed; any other background task still "running" after this long is recorded as lost.
+BULK_STALE_SECONDS = int(os.environ.get("BULK_STALE_SECONDS", "300"))
+TASKS_LOST_AFTER_SECONDS = int(os.environ.get("TASKS_LOST_AFTER_SECONDS", "900"))
+
 # --- E-mail ----------------------------------------------------------------------------------
 # The demo writes each message to a file in var/mail/; production sets an SMTP backend.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -11,6 +12,13 @@ from muqeem.notifications.sms import SmsError, get_backend
 
 logger = logging.getLogger(__name__)
 REDACTED = "••••••"
+# A message the gateway refused or did not answer is tried again after these waits (the gateway is
+# down or slow), then recorded as failed. A security code is not retried: the officer asks again.
+RETRY_DELAYS: tuple[timedelta, ...] = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+)
 
 
 def sms_send(*, to: str, body: str, secret: str | None = None) -> SmsMessage:
@@ -42,10 +50,24 @@ def sms_deliver(*, message_id: int, body: str | None = None) -> bool:
             to=message.to, body=body if body is not None else message.body, message_id=message.pk
         )
     except SmsError as exc:
-        logger.warning("sms %s failed: %s", message_id, exc)
+        attempts = message.attempts + 1
+        retry = not message.sensitive and attempts <= len(RETRY_DELAYS)
+        logger.warning("sms %s failed (attempt %s): %s", message_id, attempts, exc)
         SmsMessage.objects.filter(pk=message_id).update(
-            status=SmsStatus.FAILED, last_error=str(exc)[:200]
+            status=SmsStatus.QUEUED if retry else SmsStatus.FAILED, last_error=str(exc)[:200]
         )
+        if retry:
+            _schedule_retry(message_id, timezone.now() + RETRY_DELAYS[attempts - 1])
         return False
     SmsMessage.objects.filter(pk=message_id).update(status=SmsStatus.SENT, sent_at=timezone.now())
     return True
+
+
+def _schedule_retry(message_id: int, run_after: datetime) -> None:
+    """Ask the worker to try again at `run_after` (the database and RQ backends can defer)."""
+    from muqeem.notifications.tasks import sms_deliver_task
+
+    if sms_deliver_task.get_backend().supports_defer:
+        sms_deliver_task.using(run_after=run_after).enqueue(message_id=message_id)
+    else:
+        SmsMessage.objects.filter(pk=message_id).update(status=SmsStatus.FAILED)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from muqeem.core.dates import today
@@ -85,7 +86,8 @@ def bill_confirmed_from_the_bank_file(
     ops.goto(f"/authority/payments/bills/{bill.number}/")
     ops.locator("#id_amount").fill("1500")
     ops.locator("#id_payment_reference").fill(f"BANKFILE-{lang}-0001")
-    ops.locator("#id_paid_at").fill(f"{today().isoformat()}T09:30")
+    # Now, to the minute (any fixed hour would be in the future early in the day).
+    ops.locator("#id_paid_at").fill(timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
     ops.locator("#confirm-button").click()
     expect(ops.locator("#bill-status [data-status='paid']")).to_be_visible()
     screenshot(ops, f"authority-bill-paid-{lang}")

@@ -6,6 +6,7 @@ from muqeem.bulk.services.batches import (
     bulk_batch_confirm,
     bulk_batch_resume,
     bulk_batch_upload,
+    bulk_batches_recover,
     row_idempotency_key,
 )
 from muqeem.bulk.services.runs import bulk_batch_execute, bulk_batch_validate
@@ -17,5 +18,6 @@ __all__ = [
     "bulk_batch_resume",
     "bulk_batch_upload",
     "bulk_batch_validate",
+    "bulk_batches_recover",
     "row_idempotency_key",
 ]

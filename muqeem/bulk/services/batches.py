@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -35,8 +36,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# A run that has reported nothing for this long is presumed dead and may be resumed.
-STALE_AFTER = timedelta(minutes=5)
+
+def stale_after() -> timedelta:
+    """A run that has reported nothing for this long is presumed dead: the officer may resume it,
+    and the every-minute recovery (`manage.py tasks_recover`) resumes it by itself."""
+    return timedelta(seconds=settings.BULK_STALE_SECONDS)
+
+
 # `ServiceRequest.idempotency_key` holds 80 characters; 48 hex digits (192 bits) of the file's
 # sha256 keep the key unique per file and within the column for any establishment and row number.
 KEY_HASH_LENGTH = 48
@@ -210,26 +216,54 @@ def bulk_batch_resume(*, actor: User, batch_id: int) -> BulkBatch:
             raise BulkError(
                 BulkErrorCode.BULK_NOT_CONFIRMABLE, {"status": BatchStatus(batch.status).label}
             )
-        now = timezone.now()
-        if batch.validated_at is None:
-            BulkBatch.objects.filter(pk=batch.pk).update(
-                status=BatchStatus.VALIDATING, progress_at=now, error={}
-            )
-            _enqueue_on_commit(_validate_task_enqueue, batch.pk)
-        else:
-            BulkRow.objects.filter(batch=batch, status=RowStatus.PROCESSING).update(
-                status=RowStatus.VALID, updated_at=now
-            )
-            BulkBatch.objects.filter(pk=batch.pk).update(
-                status=BatchStatus.RUNNING, progress_at=now, error={}
-            )
-            _enqueue_on_commit(_execute_task_enqueue, batch.pk)
+        _restart(batch)
     batch.refresh_from_db()
     return batch
+
+
+def _restart(batch: BulkBatch) -> None:
+    """Under the batch's lock: its dry run or its run again, from where it stopped."""
+    now = timezone.now()
+    if batch.validated_at is None:
+        BulkBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.VALIDATING, progress_at=now, error={}
+        )
+        _enqueue_on_commit(_validate_task_enqueue, batch.pk)
+    else:
+        BulkRow.objects.filter(batch=batch, status=RowStatus.PROCESSING).update(
+            status=RowStatus.VALID, updated_at=now
+        )
+        BulkBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.RUNNING, progress_at=now, error={}
+        )
+        _enqueue_on_commit(_execute_task_enqueue, batch.pk)
+
+
+def bulk_batches_recover() -> list[int]:
+    """Resume every dry run or run that went silent (its worker died): the ids of the batches
+    restarted. A batch that failed with an error is left for the officer, who sees why."""
+    cutoff = timezone.now() - stale_after()
+    restarted = []
+    silent = BulkBatch.objects.filter(
+        status__in=(BatchStatus.VALIDATING, BatchStatus.RUNNING), progress_at__lt=cutoff
+    ).values_list("pk", flat=True)
+    for batch_id in silent:
+        with transaction.atomic(durable=True):
+            batch = (
+                BulkBatch.objects.select_for_update(skip_locked=True)
+                .filter(pk=batch_id, progress_at__lt=cutoff)
+                .first()
+            )
+            if batch is None or not batch.in_progress:
+                continue
+            _restart(batch)
+            restarted.append(batch.pk)
+            logger.warning("bulk batch %s went silent; resumed", batch.pk)
+    return restarted
 
 
 def batch_can_resume(batch: BulkBatch) -> bool:
     if batch.status == BatchStatus.FAILED:
         return True
-    stale = batch.progress_at is None or batch.progress_at < timezone.now() - STALE_AFTER
+    stale = batch.progress_at is None or batch.progress_at < timezone.now() - stale_after()
     return batch.in_progress and stale
