@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
@@ -15,13 +14,12 @@ from muqeem.accounts.models import User
 from muqeem.accounts.permissions import permission_for_namespace
 from muqeem.accounts.security_code import SESSION_FLAG
 from muqeem.accounts.staff import StaffCapability, is_staff_member, staff_can, staff_role
-from muqeem.core.middleware import current_request_id
+from muqeem.core.access_log import log_access_denied
 
 View = Callable[..., HttpResponse]
 
 # Access-control failures (ASVS 7.2.2), one line each: who (user id), which page (URL name, never the
 # path, which may hold an iqama number), why (a reason code) and the request id to find the rest.
-access_log = logging.getLogger("muqeem.access")
 
 
 class DeniedReason:
@@ -29,28 +27,6 @@ class DeniedReason:
     SERVICE_PERMISSION = "service_permission"  # a sub-user without the service's permission
     NOT_STAFF = "not_staff"  # anyone but authority staff with a role in the console
     STAFF_ROLE = "staff_role"  # a staff role without the capability (e.g. an auditor's POST)
-
-
-def log_access_denied(request: HttpRequest, reason: str) -> None:
-    match = request.resolver_match
-    view = match.view_name if match is not None else "-"
-    user_id = getattr(request.user, "pk", None)
-    request_id = current_request_id()
-    access_log.warning(
-        "access denied: reason=%s user=%s view=%s method=%s request=%s",
-        reason,
-        user_id,
-        view,
-        request.method,
-        request_id,
-        extra={
-            "event": "access_denied",
-            "reason": reason,
-            "user_id": user_id,
-            "view": view,
-            "request_id": request_id,
-        },
-    )
 
 
 # The home page and the officer's own account pages (security code) need no service permission.

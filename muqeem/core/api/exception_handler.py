@@ -9,12 +9,12 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from muqeem.core.access_log import log_access_denied
 from muqeem.core.errors import DomainError, ErrorCode, render, render_bilingual
 from muqeem.core.middleware import current_request_id
 
 logger = logging.getLogger(__name__)
 # The portal's decorators (`accounts.access.log_access_denied`) write to the same log (ASVS 7.2.2).
-access_log = logging.getLogger("muqeem.access")
 
 _DRF_CODES: dict[type[exceptions.APIException], ErrorCode] = {
     exceptions.NotAuthenticated: ErrorCode.CREDENTIAL_INVALID,
@@ -68,27 +68,7 @@ def _log_access_denied(exc: Exception, context: dict[str, Any]) -> None:
     reason = _denied_reason(exc)
     if reason is None:
         return
-    request = context.get("request")
-    user = getattr(request, "user", None) if request is not None else None
-    match = getattr(request, "resolver_match", None) if request is not None else None
-    view = match.view_name if match is not None else "-"
-    user_id = getattr(user, "pk", None)
-    request_id = current_request_id()
-    access_log.warning(
-        "access denied: reason=%s user=%s view=%s method=%s request=%s",
-        reason,
-        user_id,
-        view,
-        getattr(request, "method", "-"),
-        request_id,
-        extra={
-            "event": "access_denied",
-            "reason": reason,
-            "user_id": user_id,
-            "view": view,
-            "request_id": request_id,
-        },
-    )
+    log_access_denied(context.get("request"), reason)
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
