@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from muqeem.core.server_error import server_error
+
 urlpatterns = [
     path("", include("muqeem.web.urls")),
     path("accounts/", include("muqeem.accounts.urls")),
@@ -37,3 +39,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# The 500 page prints the request id for the user to quote (ASVS 7.4.1).
+handler500 = server_error

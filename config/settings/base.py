@@ -236,6 +236,9 @@ SMS_HTTP_TIMEOUT_SECONDS = float(os.environ.get("SMS_HTTP_TIMEOUT_SECONDS", "5")
 # is resumed; any other background task still "running" after this long is recorded as lost.
 BULK_STALE_SECONDS = int(os.environ.get("BULK_STALE_SECONDS", "300"))
 TASKS_LOST_AFTER_SECONDS = int(os.environ.get("TASKS_LOST_AFTER_SECONDS", "900"))
+# A confirmed bulk batch is run by this many tasks at once, each on its own worker (the rows are
+# claimed one by one, so they share the batch); more than the workers running gains nothing.
+BULK_RUN_TASKS = int(os.environ.get("BULK_RUN_TASKS", "2"))
 
 # --- E-mail ----------------------------------------------------------------------------------
 # The demo writes each message to a file in var/mail/; production sets an SMTP backend.
@@ -375,8 +378,18 @@ STORAGES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line carries the request id it was written for ("-" outside a request; ASVS 7.1.4).
+    "filters": {"request_id": {"()": "muqeem.core.log_context.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},

@@ -4,7 +4,6 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from contextvars import ContextVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,12 +15,11 @@ from django.shortcuts import resolve_url
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-_request_id: ContextVar[str] = ContextVar("request_id", default="")
+from muqeem.core.log_context import current_request_id, request_id_var
+
+__all__ = ["current_request_id"]
+
 _ALLOWED = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-def current_request_id() -> str:
-    return _request_id.get()
 
 
 class RequestIdMiddleware:
@@ -33,12 +31,12 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _ALLOWED.match(incoming) else uuid.uuid4().hex
-        token = _request_id.set(request_id)
+        token = request_id_var.set(request_id)
         request.request_id = request_id  # type: ignore[attr-defined]
         try:
             response = self.get_response(request)
         finally:
-            _request_id.reset(token)
+            request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response
 
