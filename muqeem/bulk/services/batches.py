@@ -4,8 +4,10 @@ resume (restart a run that stopped), and the batch's counters.
 Safety of the run:
 * confirming moves the batch VALIDATED → RUNNING under its row lock, so one confirmation enqueues
   one run however often the button is pressed;
-* a row is claimed (VALID → PROCESSING) by a conditional update before its service call
-  (`runs.py`), so two workers on one batch never run the same row twice;
+* the run is enqueued as BULK_RUN_TASKS tasks that share the batch: a row is claimed
+  (VALID → PROCESSING) by a conditional update before its service call (`runs.py`), so two workers
+  on one batch never run the same row twice, and the batch is closed (status, counters, the summary
+  SMS) under its lock by the first task to find no row left open, whichever that is;
 * the idempotency key `bulk:<establishment>:<file sha256>:<row>` makes the service replay a row
   already done by an earlier upload of the same file, or by a run that died after the service
   committed: nothing is ever charged twice.
@@ -124,9 +126,18 @@ def _validate_task_enqueue(batch_id: int) -> None:
 
 
 def _execute_task_enqueue(batch_id: int) -> None:
+    """The run as BULK_RUN_TASKS tasks, one per worker that takes it: each starts at its own part of
+    the rows and goes on round the batch, claiming row by row, so a worker that is slow or dead
+    leaves its part to the others; whichever task finishes last closes the batch."""
     from muqeem.bulk.tasks import bulk_batch_execute_task
 
-    bulk_batch_execute_task.enqueue(batch_id=batch_id)
+    parts = run_tasks()
+    for part in range(parts):
+        bulk_batch_execute_task.enqueue(batch_id=batch_id, part=part, parts=parts)
+
+
+def run_tasks() -> int:
+    return max(1, settings.BULK_RUN_TASKS)
 
 
 # --- Counters -----------------------------------------------------------------------------------

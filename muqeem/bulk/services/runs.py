@@ -284,8 +284,12 @@ def _finish_validation(batch_id: int) -> BulkBatch:
     return batch
 
 
-def bulk_batch_execute(*, batch_id: int) -> BulkBatch | None:
-    """Run every valid row, one by one, each in its service's own transaction."""
+def bulk_batch_execute(*, batch_id: int, part: int = 0, parts: int = 1) -> BulkBatch | None:
+    """Run every valid row, one by one, each in its service's own transaction.
+
+    Several runs may share the batch (`part` of `parts`, one per worker): each starts at its own
+    share of the rows and goes on round the batch, so the runs seldom meet on a row, and a row
+    another run has taken is passed over (re-read as each chunk starts) or lost at its claim."""
     with transaction.atomic():
         batch = BulkBatch.objects.select_for_update().filter(pk=batch_id).first()
         if batch is None or batch.status != BatchStatus.RUNNING:
@@ -299,10 +303,12 @@ def bulk_batch_execute(*, batch_id: int) -> BulkBatch | None:
         .order_by("row_number")
         .values_list("pk", flat=True)
     )
+    start = len(ids) * part // parts if 0 <= part < parts else 0
     try:
         since_progress = 0
-        for chunk in _chunks(ids):
-            for row in BulkRow.objects.filter(pk__in=chunk).order_by("row_number"):
+        for chunk in [*_chunks(ids[start:]), *_chunks(ids[:start])]:
+            rows = BulkRow.objects.filter(pk__in=chunk, status=RowStatus.VALID)
+            for row in rows.order_by("row_number"):
                 if not _claim(row):
                     continue
                 outcome = _run_row(actor, batch, row)
