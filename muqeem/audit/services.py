@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from muqeem.audit.models import AuditEvent, AuditEventType
@@ -41,3 +42,41 @@ def audit_record(
     )
     event.save()
     return event
+
+
+def audit_record_read(
+    *,
+    event_type: AuditEventType,
+    actor: User | None,
+    establishment: Establishment | None = None,
+    resident: Resident | None = None,
+    extra: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append the audit event of a read (a file viewed, a list searched) that changes nothing.
+
+    Outside any transaction on PostgreSQL, the event is its own transaction committed with
+    `synchronous_commit = off`: the reader does not wait for the WAL flush, and a database crash can
+    lose at most the last few hundred milliseconds of read events (the WAL writer flushes them
+    within three `wal_writer_delay`s). A change is never committed this way: inside a transaction
+    (a use case that also writes) the setting would apply to the whole commit, so the event is
+    then recorded as usual. The hash chain is unaffected: the sealer leaves events younger than
+    `chain.SETTLE_SECONDS` alone, and a seal is committed synchronously, which flushes every
+    earlier commit record with it, so a sealed event is never one a crash could lose."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return audit_record(
+            event_type=event_type,
+            actor=actor,
+            establishment=establishment,
+            resident=resident,
+            extra=extra,
+        )
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+        return audit_record(
+            event_type=event_type,
+            actor=actor,
+            establishment=establishment,
+            resident=resident,
+            extra=extra,
+        )

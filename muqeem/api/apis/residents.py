@@ -18,7 +18,8 @@ from muqeem.api.apis.common import EXAMPLE_IQAMA, request_number_of
 from muqeem.api.base import ApiView
 from muqeem.api.schema import ACCEPT_LANGUAGE, READ_ERRORS
 from muqeem.audit.models import AuditEventType
-from muqeem.audit.services import audit_record
+from muqeem.audit.services import audit_record_read
+from muqeem.core.errors import DomainError, ErrorCode
 from muqeem.residents.models import DependentRelation, Resident, ResidentHistoryKind, ResidentStatus
 from muqeem.residents.selectors import (
     access_resident_by_iqama_number,
@@ -216,7 +217,7 @@ class ResidentListApi(ApiView):
         limit = f["limit"]
         rows = list(qs.order_by("pk")[: limit + 1])
         page, more = rows[:limit], len(rows) > limit
-        audit_record(
+        audit_record_read(
             event_type=AuditEventType.RESIDENT_SEARCHED,
             actor=self.actor,
             extra={
@@ -265,12 +266,23 @@ class ResidentDetailApi(ApiView):
         responses={200: OutputSerializer, **READ_ERRORS},
     )
     def get(self, request: Request, iqama_number: str) -> Response:
-        resident = access_resident_by_iqama_number(
-            actor=self.actor, iqama_number=parse_iqama_number(iqama_number)
-        )
-        audit_record(
+        actor = self.actor
+        number = parse_iqama_number(iqama_number)
+        try:
+            # `.get()` on the unique number: no ORDER BY; the establishment is the actor's.
+            resident = (
+                resident_qs_for(actor=actor)
+                .select_related("nationality", "profession")
+                .get(iqama_number=number)
+            )
+        except Resident.DoesNotExist:
+            raise DomainError(ErrorCode.RESIDENT_NOT_FOUND) from None
+        establishment = actor.establishment
+        resident.establishment = establishment
+        audit_record_read(
             event_type=AuditEventType.RESIDENT_VIEWED,
-            actor=self.actor,
+            actor=actor,
+            establishment=establishment,
             resident=resident,
             extra={"via": "api"},
         )
@@ -323,7 +335,7 @@ class ResidentHistoryApi(ApiView):
         resident = access_resident_by_iqama_number(
             actor=self.actor, iqama_number=parse_iqama_number(iqama_number)
         )
-        audit_record(
+        audit_record_read(
             event_type=AuditEventType.RESIDENT_VIEWED,
             actor=self.actor,
             resident=resident,

@@ -152,3 +152,26 @@ def test_history_lists_the_renewal(api, resident):
     history = api.get(f"{URL}{resident.iqama_number}/history/").json()
     assert history["entries"][0]["kind"] == "iqama_renewed"
     assert history["entries"][0]["request_number"] == renewed["request_number"]
+
+
+def test_a_resident_file_by_api_takes_four_statements(api, resident):
+    """The key (with its user and establishment), the resident (with nationality and profession),
+    the audit row and the dependents: the establishment is not read a second time."""
+    DependentFactory(resident=resident)
+    api.get(f"{URL}{resident.iqama_number}/")  # warm-up: records the key's last use
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get(f"{URL}{resident.iqama_number}/").status_code == 200
+    statements = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 4, statements
+    assert sum('FROM "establishments_establishment"' in s for s in statements) == 0
+    assert not any("ORDER BY" in s for s in statements if 'FROM "residents_resident"' in s)
+    viewed = AuditEvent.objects.filter(event_type=AuditEventType.RESIDENT_VIEWED, resident=resident)
+    assert [e.actor_establishment_id for e in viewed] == [resident.establishment_id] * 2
+
+
+def test_another_establishments_resident_is_not_found_and_not_audited(api, other_establishment):
+    stranger = ResidentFactory(establishment=other_establishment)
+    response = api.get(f"{URL}{stranger.iqama_number}/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "RESIDENT_NOT_FOUND"
+    assert not AuditEvent.objects.filter(resident=stranger).exists()
