@@ -24,6 +24,7 @@ EVENT_LABELS: dict[AuditEventType, Promise] = {
     E.ALERT_FEED_LINK_REPLACED: _("Calendar feed link replaced"),
     E.API_KEY_CREATED: _("API key created"),
     E.API_KEY_REVOKED: _("API key revoked"),
+    E.ACCESS_DENIED: _("Access refused"),
     E.ESTABLISHMENT_SUSPENDED: _("Establishment suspended"),
     E.ESTABLISHMENT_REACTIVATED: _("Establishment reactivated"),
     E.ESTABLISHMENT_VIEWED: _("Establishment viewed"),
