@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,8 @@ from muqeem.core.errors import DomainError, ErrorCode
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
+
+logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "mqk_"
 # Characters of the secret shown as the key's prefix (after `mqk_`).
@@ -215,7 +218,25 @@ def idempotency_complete(*, record: IdempotencyRecord, status_code: int, body: s
 
 
 def idempotency_release(*, record: IdempotencyRecord) -> None:
-    IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).delete()
+    """Free the key of a request that was refused or failed, so the client's retry runs it.
+
+    When the failure was the loss of the database connection (a restart, a dropped session), the
+    request's connection is dead: the release opens a fresh one. If that fails too, the claim is
+    left to go stale (`STALE_CLAIM_AFTER`) rather than turning the answer into another failure."""
+    pending = IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True)
+    try:
+        pending.delete()
+        return
+    except DatabaseError:
+        if connection.in_atomic_block:
+            raise
+    connection.close()
+    try:
+        pending.delete()
+    except DatabaseError:
+        logger.warning(
+            "idempotency key of api key %s left claimed until it goes stale", record.api_key_id
+        )
 
 
 def idempotency_records_purge(*, older_than: timedelta = IDEMPOTENCY_RETENTION) -> int:

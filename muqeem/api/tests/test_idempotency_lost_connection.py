@@ -1,0 +1,53 @@
+"""A request whose database connection dies mid-transaction (a restart, a dropped session) must not
+leave its Idempotency-Key claimed: the client's retry with the same key runs the work, once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from muqeem.api.apis import renewals
+from muqeem.api.models import IdempotencyRecord
+from muqeem.fees.models import LedgerJournal
+from muqeem.workflow.models import ServiceRequest
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def test_a_request_cut_off_from_the_database_frees_its_key_for_the_retry(
+    api: Any, resident: Any, establishment: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_renew = renewals.iqama_renew
+    calls = {"n": 0}
+
+    def renew_after_losing_the_connection(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            # The server ends this session, as a restart or pg_terminate_backend does.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return real_renew(**kwargs)
+
+    monkeypatch.setattr(renewals, "iqama_renew", renew_after_losing_the_connection)
+    payload = {"iqama_number": resident.iqama_number, "period_months": 12}
+
+    first = api.post(
+        "/api/v1/iqama-renewals/", payload, format="json", HTTP_IDEMPOTENCY_KEY="cut-off"
+    )
+    assert first.status_code == 500
+    body = first.json()
+    assert body["code"] == "INTERNAL_ERROR"
+    assert body["messages"]["ar"] and body["messages"]["en"]
+    assert not IdempotencyRecord.objects.filter(key="cut-off").exists()
+
+    retry = api.post(
+        "/api/v1/iqama-renewals/", payload, format="json", HTTP_IDEMPOTENCY_KEY="cut-off"
+    )
+    assert retry.status_code == 201, retry.content
+    assert ServiceRequest.objects.filter(establishment=establishment).count() == 1
+    assert LedgerJournal.objects.filter(establishment=establishment, kind="charge").count() == 1
