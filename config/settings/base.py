@@ -169,7 +169,13 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "muqeem.accounts.passwords.BreachedPasswordValidator"},
 ]
+# Passwords known from data breaches are refused when this names the Pwned Passwords SHA-1 list,
+# ordered by hash (docs/deploy.md); it is searched on disk, nothing is sent over the network.
+BREACHED_PASSWORDS_FILE = os.environ.get("BREACHED_PASSWORDS_FILE", "")
+# `manage.py check` warns when the list is not set where it is expected (production).
+BREACHED_PASSWORDS_EXPECTED = False
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -16,3 +16,5 @@ CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# `manage.py check` warns (accounts.W001) until BREACHED_PASSWORDS_FILE names the breach list.
+BREACHED_PASSWORDS_EXPECTED = True

@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from muqeem.accounts import signals  # noqa: F401
+        from muqeem.accounts import passwords, signals  # noqa: F401
