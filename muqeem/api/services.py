@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -211,10 +211,34 @@ def idempotency_claim(*, api_key: ApiKey, key: str, request_hash: str) -> Claim:
 
 def idempotency_complete(*, record: IdempotencyRecord, status_code: int, body: str) -> None:
     """Keep the response for replays. Guarded on the claim still being open, so a late writer never
-    overwrites a response another request already stored."""
-    IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).update(
-        status_code=status_code, response_body=body, completed_at=timezone.now()
-    )
+    overwrites a response another request already stored.
+
+    The work is committed by now: if the connection was lost since, the response is stored over a
+    fresh one; if that fails too, the client still gets its answer, and a retry with the key waits
+    for the claim to go stale and is then replayed by the service's own idempotency."""
+
+    def store() -> None:
+        IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).update(
+            status_code=status_code, response_body=body, completed_at=timezone.now()
+        )
+
+    _on_a_live_connection(store, record=record)
+
+
+def _on_a_live_connection(write: Callable[[], None], *, record: IdempotencyRecord) -> None:
+    try:
+        write()
+        return
+    except DatabaseError:
+        if connection.in_atomic_block:
+            raise
+    connection.close()
+    try:
+        write()
+    except DatabaseError:
+        logger.warning(
+            "idempotency key of api key %s left claimed until it goes stale", record.api_key_id
+        )
 
 
 def idempotency_release(*, record: IdempotencyRecord) -> None:
@@ -223,20 +247,11 @@ def idempotency_release(*, record: IdempotencyRecord) -> None:
     When the failure was the loss of the database connection (a restart, a dropped session), the
     request's connection is dead: the release opens a fresh one. If that fails too, the claim is
     left to go stale (`STALE_CLAIM_AFTER`) rather than turning the answer into another failure."""
-    pending = IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True)
-    try:
-        pending.delete()
-        return
-    except DatabaseError:
-        if connection.in_atomic_block:
-            raise
-    connection.close()
-    try:
-        pending.delete()
-    except DatabaseError:
-        logger.warning(
-            "idempotency key of api key %s left claimed until it goes stale", record.api_key_id
-        )
+
+    def free() -> None:
+        IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).delete()
+
+    _on_a_live_connection(free, record=record)
 
 
 def idempotency_records_purge(*, older_than: timedelta = IDEMPOTENCY_RETENTION) -> int:

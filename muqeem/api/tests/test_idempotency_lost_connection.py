@@ -51,3 +51,35 @@ def test_a_request_cut_off_from_the_database_frees_its_key_for_the_retry(
     assert retry.status_code == 201, retry.content
     assert ServiceRequest.objects.filter(establishment=establishment).count() == 1
     assert LedgerJournal.objects.filter(establishment=establishment, kind="charge").count() == 1
+
+
+def test_a_connection_lost_after_the_work_committed_still_answers_once(
+    api: Any, resident: Any, establishment: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_renew = renewals.iqama_renew
+    calls = {"n": 0}
+
+    def renew_then_lose_the_connection(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        result = real_renew(**kwargs)
+        if calls["n"] == 1:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return result
+
+    monkeypatch.setattr(renewals, "iqama_renew", renew_then_lose_the_connection)
+    payload = {"iqama_number": resident.iqama_number, "period_months": 12}
+
+    first = api.post(
+        "/api/v1/iqama-renewals/", payload, format="json", HTTP_IDEMPOTENCY_KEY="late-cut"
+    )
+    # Whatever the first answer, it is ours (an envelope or the result), never the portal's page.
+    assert first["Content-Type"] == "application/json"
+    retry = api.post(
+        "/api/v1/iqama-renewals/", payload, format="json", HTTP_IDEMPOTENCY_KEY="late-cut"
+    )
+    assert retry.status_code == 201, retry.content
+    if first.status_code == 201:
+        assert retry.json()["request_number"] == first.json()["request_number"]
+    assert ServiceRequest.objects.filter(establishment=establishment).count() == 1
+    assert LedgerJournal.objects.filter(establishment=establishment, kind="charge").count() == 1
