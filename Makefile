@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install messages demo run test test-fast test-browser lint typecheck check bench bench-quick bench-tools reliability reliability-quick clean
+.PHONY: install messages demo run test test-fast test-browser lint typecheck check audit-deps bench bench-quick bench-tools reliability reliability-quick clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,15 @@ typecheck: install
 
 check: lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Known vulnerabilities (PyPI's advisory data) in what production installs: the runtime dependencies
+# of pyproject.toml, followed transitively, at the versions installed here; test and lint tools are
+# left out. Fails on any known vulnerability, and also when a package cannot be looked up (--strict):
+# an unreachable advisory service is a failure, never a pass.
+audit-deps: install
+	$(BIN)/python scripts/runtime-requirements > $(VENV)/runtime-requirements.txt
+	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off \
+		--requirement $(VENV)/runtime-requirements.txt
 
 # Benchmark (docs/benchmarks.md): its own database (BENCH_DATABASE_URL, default muqeem_bench on the
 # local server), gunicorn, the task worker and wrk; about 15 minutes. bench-quick: a small registry.
