@@ -81,3 +81,45 @@ def test_concurrent_workers_run_each_row_once(hr_officer, establishment, monkeyp
     assert ServiceRequest.objects.filter(establishment=establishment).count() == 12
     charges = LedgerJournal.objects.filter(establishment=establishment, kind=JournalKind.CHARGE)
     assert charges.count() == 12
+
+
+def test_two_run_tasks_share_a_batch_and_close_it_once(hr_officer, establishment, monkeypatch):
+    """The confirmation's tasks on two workers at once: every resident renewed exactly once, every
+    row done, the batch closed once — one summary SMS — by whichever task ended last."""
+    from conftest import fund
+    from muqeem.bulk.services import batches
+    from muqeem.notifications.models import SmsMessage
+    from muqeem.residents.models import Resident
+    from tests.concurrency import race
+
+    monkeypatch.setattr(batches, "_validate_task_enqueue", lambda batch_id: None)
+    monkeypatch.setattr(batches, "_execute_task_enqueue", lambda batch_id: None)
+    fund(establishment, 1_000_000, key="two-run-tasks")
+    residents = [ResidentFactory(establishment=establishment) for _ in range(40)]
+    versions = {r.pk: r.version for r in residents}
+    content = csv_bytes([renew(r.iqama_number, 3) for r in residents])
+    batch = bulk_batch_upload(
+        actor=hr_officer, filename="f.csv", size=len(content), content=io.BytesIO(content)
+    )
+    bulk_batch_validate(batch_id=batch.pk)
+    bulk_batch_confirm(actor=hr_officer, batch_id=batch.pk)
+
+    outcomes = race(
+        lambda: bulk_batch_execute(batch_id=batch.pk, part=0, parts=2),
+        lambda: bulk_batch_execute(batch_id=batch.pk, part=1, parts=2),
+    )
+    assert outcomes == {"done": 2}
+    batch.refresh_from_db()
+    assert (batch.status, batch.rows_done, batch.rows_processing) == (BatchStatus.DONE, 40, 0)
+    rows = BulkRow.objects.filter(batch=batch)
+    assert set(rows.values_list("status", flat=True)) == {RowStatus.DONE}
+    assert set(rows.values_list("attempts", flat=True)) == {1}
+    renewed = {r.pk: r.version for r in Resident.objects.filter(pk__in=versions)}
+    assert renewed == {pk: version + 1 for pk, version in versions.items()}
+    assert ServiceRequest.objects.filter(establishment=establishment).count() == 40
+    charges = LedgerJournal.objects.filter(establishment=establishment, kind=JournalKind.CHARGE)
+    assert charges.count() == 40
+    summaries = SmsMessage.objects.filter(
+        to=establishment.registered_mobile, body__contains=" finished: "
+    )
+    assert summaries.count() == 1
