@@ -123,3 +123,22 @@ def test_two_run_tasks_share_a_batch_and_close_it_once(hr_officer, establishment
         to=establishment.registered_mobile, body__contains=" finished: "
     )
     assert summaries.count() == 1
+
+
+def test_the_batch_records_commit_asynchronously_and_nothing_around_them():
+    """Claims, outcomes and counters do not wait for the WAL flush; an enclosing transaction (a
+    service's change) keeps its synchronous commit."""
+    from django.db import transaction
+
+    from muqeem.bulk.services.runs import bookkeeping
+
+    def synchronous_commit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()[0])
+
+    with bookkeeping():
+        assert synchronous_commit() == "off"
+    assert synchronous_commit() == "on"
+    with transaction.atomic(), bookkeeping():
+        assert synchronous_commit() == "on"
