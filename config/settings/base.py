@@ -86,6 +86,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that a failure in any later middleware has the id on its page and its log lines.
+    "muqeem.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -99,7 +101,6 @@ MIDDLEWARE = [
     "muqeem.core.middleware.NoStoreWhenSignedInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "muqeem.core.middleware.RequestIdMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

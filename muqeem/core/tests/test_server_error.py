@@ -87,6 +87,16 @@ def test_a_failure_before_the_request_has_an_id_shows_the_page_without_one(setti
     assert "X-Request-ID" not in response
 
 
+@pytest.mark.urls(__name__)
+def test_a_failure_in_any_middleware_after_the_first_has_the_id(settings: Any) -> None:
+    first, *rest = settings.MIDDLEWARE
+    assert first == "muqeem.core.middleware.RequestIdMiddleware"
+    settings.MIDDLEWARE = [first, f"{__name__}._FailingMiddleware", *rest]
+    response = Client(raise_request_exception=False).get("/__log__/")
+    assert response.status_code == 500
+    assert f"<code>{response['X-Request-ID']}</code>" in response.content.decode()
+
+
 def test_the_page_needs_neither_the_session_nor_the_user() -> None:
     request = RequestFactory().get("/anything/")
     request.session = _Untouchable()  # type: ignore[assignment]
