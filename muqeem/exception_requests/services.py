@@ -62,7 +62,9 @@ def _reason(text: str | None) -> str:
 
 
 def _lock_establishment(pk: int) -> Establishment:
-    return Establishment.objects.select_for_update().get(pk=pk)
+    """The establishment, read without a lock: its row is locked only by a balance debit, the last
+    statement of a use case (ADR 0004); the rows these services change are locked instead."""
+    return Establishment.objects.get(pk=pk)
 
 
 def _expire_stale(*, establishment: Establishment, resident: Resident, service_type: str) -> None:
@@ -123,7 +125,10 @@ def exception_request_file(
         raise DomainError(ErrorCode.RESIDENT_NOT_FOUND)
     with transaction.atomic(durable=True):
         establishment = _lock_establishment(actor.establishment_id)
-        resident = access_resident_by_iqama_number(actor=actor, iqama_number=number)
+        # The resident's row serialises "one open request per resident and service".
+        resident = access_resident_by_iqama_number(
+            actor=actor, iqama_number=number, for_update=True
+        )
         _expire_stale(
             establishment=establishment, resident=resident, service_type=waiver.service_type
         )

@@ -1,6 +1,10 @@
-"""Posting to the append-only, double-entry ledger. Call inside the use case's transaction with the
-establishment row already locked (`select_for_update`), so the stored balance and the ledger move
-together or not at all."""
+"""Posting to the append-only, double-entry ledger, inside the use case's transaction, so the stored
+balance and the ledger move together or not at all.
+
+A charge debits the balance with one conditional UPDATE (`establishment_balance_debit`), the last
+statement of the use case: it locks the establishment's row for that statement and the commit only,
+and it is the check that counts (never below zero, never for a suspended establishment). Credits,
+reversals and refunds lock the row first (`FOR NO KEY UPDATE`) and touch no resident row after it."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -34,6 +38,33 @@ if TYPE_CHECKING:
     from muqeem.workflow.models import ServiceRequest
 
 
+def establishment_balance_debit(*, establishment: Establishment, amount_halalas: int) -> None:
+    """Take `amount_halalas` off the balance: one UPDATE guarded by the balance and the suspension.
+    No row changed means the balance no longer covers it (another charge committed first) or the
+    establishment was suspended meanwhile; the error rolls the whole use case back."""
+    if amount_halalas <= 0:
+        return
+    table = connection.ops.quote_name(Establishment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET balance_halalas = balance_halalas - %s "  # noqa: S608
+            "WHERE id = %s AND balance_halalas >= %s AND suspended_at IS NULL",
+            [amount_halalas, establishment.pk, amount_halalas],
+        )
+        changed = cursor.rowcount
+    if changed == 1:
+        establishment.balance_halalas -= amount_halalas
+        return
+    from muqeem.workflow.services import establishment_refuse_if_suspended
+
+    current = Establishment.objects.get(pk=establishment.pk)
+    establishment_refuse_if_suspended(current)
+    raise DomainError(
+        ErrorCode.INSUFFICIENT_BALANCE,
+        {"balance": Money(current.balance_halalas), "total": Money(amount_halalas)},
+    )
+
+
 def _move_balance(establishment: Establishment, delta: int) -> None:
     Establishment.objects.filter(pk=establishment.pk).update(
         balance_halalas=F("balance_halalas") + delta
@@ -48,9 +79,13 @@ def ledger_post_charge(
     service_request: ServiceRequest,
     lines: Sequence[FeeLine],
     idempotency_key: str,
+    debit: bool = True,
 ) -> LedgerJournal | None:
     """Debit the establishment's balance by the quote and credit revenue per fee line.
-    A zero total posts nothing (free services leave no empty journal)."""
+    A zero total posts nothing (free services leave no empty journal). `debit=False` writes the
+    journal and leaves the balance to the caller's `establishment_balance_debit` of the same total,
+    its last statement (`workflow.services.service_request_finish`). The balance read before is
+    only an early refusal; the debit decides."""
     total = sum(line.amount_halalas for line in lines)
     if total == 0:
         return None
@@ -87,7 +122,6 @@ def ledger_post_charge(
         if line.amount_halalas
     ]
     LedgerLine.objects.bulk_create(entries)
-    _move_balance(establishment, -total)
     audit_record(
         event_type=AuditEventType.LEDGER_POSTED,
         actor=actor,
@@ -95,6 +129,8 @@ def ledger_post_charge(
         service_request=service_request,
         extra={"journal": journal.pk, "kind": JournalKind.CHARGE, "amount_halalas": -total},
     )
+    if debit:
+        establishment_balance_debit(establishment=establishment, amount_halalas=total)
     return journal
 
 
@@ -196,22 +232,24 @@ def penalty_pay(*, actor: User, penalty_id: int, idempotency_key: str) -> Servic
     fine marked paid, all in one transaction."""
     from muqeem.workflow.machine import RequestAction, ServiceType
     from muqeem.workflow.services import (
-        establishment_lock_for,
         payload_fingerprint,
         service_request_create,
-        service_request_find_replay,
+        service_request_open,
         service_request_transition,
     )
 
     payload_hash = payload_fingerprint({"service": ServiceType.FINE_PAYMENT, "penalty": penalty_id})
     with transaction.atomic(durable=True):
-        establishment = establishment_lock_for(actor=actor)
-        replay = service_request_find_replay(
-            establishment=establishment, idempotency_key=idempotency_key, payload_hash=payload_hash
+        # The fine's row first, the establishment's last (the debit): ADR 0004.
+        penalty = access_penalty(actor=actor, penalty_id=penalty_id, for_update=True)
+        establishment, replay = service_request_open(
+            actor=actor,
+            idempotency_key=idempotency_key,
+            payload_hash=payload_hash,
+            rows_locked=True,
         )
         if replay is not None:
             return replay
-        penalty = access_penalty(actor=actor, penalty_id=penalty_id, for_update=True)
         if penalty.status != PenaltyStatus.UNPAID:
             raise DomainError(ErrorCode.FINE_NOT_PAYABLE)
         line = FeeLine(FeeCode(penalty.fee_code), penalty.amount_halalas)
@@ -237,18 +275,10 @@ def penalty_pay(*, actor: User, penalty_id: int, idempotency_key: str) -> Servic
             fee_total_halalas=penalty.amount_halalas,
             fee_lines=[line.as_dict()],
         )
-        ledger_post_charge(
-            actor=actor,
-            establishment=establishment,
-            service_request=request,
-            lines=[line],
-            idempotency_key=f"charge:{request.pk}",
-        )
         penalty.status = PenaltyStatus.PAID
         penalty.paid_at = timezone.now()
         penalty.paid_by_request = request
         penalty.save(update_fields=["status", "paid_at", "paid_by_request"])
-        service_request_transition(request=request, action=RequestAction.COMPLETE, actor=actor)
         audit_record(
             event_type=AuditEventType.PENALTY_PAID,
             actor=actor,
@@ -256,6 +286,18 @@ def penalty_pay(*, actor: User, penalty_id: int, idempotency_key: str) -> Servic
             resident=penalty.resident,
             service_request=request,
             extra={"penalty": penalty.pk},
+        )
+        ledger_post_charge(
+            actor=actor,
+            establishment=establishment,
+            service_request=request,
+            lines=[line],
+            idempotency_key=f"charge:{request.pk}",
+            debit=False,
+        )
+        service_request_transition(request=request, action=RequestAction.COMPLETE, actor=actor)
+        establishment_balance_debit(
+            establishment=establishment, amount_halalas=penalty.amount_halalas
         )
     return request
 
@@ -291,7 +333,9 @@ def ledger_post_reversal(*, actor: User, journal_id: int, reason: str) -> Ledger
         original = LedgerJournal.objects.filter(pk=journal_id).first()
         if original is None:
             raise DomainError(ErrorCode.NOT_FOUND)
-        establishment = Establishment.objects.select_for_update().get(pk=original.establishment_id)
+        establishment = Establishment.objects.select_for_update(no_key=True).get(
+            pk=original.establishment_id
+        )
         if original.kind != JournalKind.PAYMENT:
             raise DomainError(
                 ErrorCode.REVERSAL_NOT_ALLOWED,
@@ -378,7 +422,7 @@ def ledger_post_refund(
         )
     with transaction.atomic():
         establishment = (
-            Establishment.objects.select_for_update().filter(pk=establishment_id).first()
+            Establishment.objects.select_for_update(no_key=True).filter(pk=establishment_id).first()
         )
         if establishment is None:
             raise DomainError(ErrorCode.NOT_FOUND)

@@ -144,7 +144,8 @@ def bill_payment_confirm(
     payment reference) returns the first result without crediting again. Called by the bank's API
     (`credential`) or by an operator entering a bank file received otherwise (`actor`).
 
-    Locks the establishment's row, then the bill's, like every money-moving transaction."""
+    Locks the establishment's row, then the bill's, like every transaction that moves money without
+    touching a resident (ADR 0004)."""
     if actor is not None:
         staff_check(actor, StaffCapability.OPERATE)
     number = number.strip()
@@ -188,7 +189,9 @@ def _confirm(
     found = Bill.objects.filter(number=number).only("pk", "establishment_id").first()
     if found is None:
         raise DomainError(ErrorCode.BILL_NOT_FOUND)
-    establishment = Establishment.objects.select_for_update().get(pk=found.establishment_id)
+    establishment = Establishment.objects.select_for_update(no_key=True).get(
+        pk=found.establishment_id
+    )
     bill = Bill.objects.select_for_update().get(pk=found.pk)
     if bill.status == BillStatus.PAID:
         if bill.payment_reference != payment_reference:
@@ -304,7 +307,7 @@ def bill_payment_reverse(*, actor: User, number: str, reason: str) -> Bill:
         found = Bill.objects.filter(number=number.strip()).only("pk", "establishment_id").first()
         if found is None:
             raise DomainError(ErrorCode.BILL_NOT_FOUND)
-        Establishment.objects.select_for_update().get(pk=found.establishment_id)
+        Establishment.objects.select_for_update(no_key=True).get(pk=found.establishment_id)
         bill = Bill.objects.select_for_update().get(pk=found.pk)
         if bill.status != BillStatus.PAID or bill.journal_id is None:
             raise DomainError(

@@ -43,13 +43,34 @@ def payload_fingerprint(payload: Mapping[str, Any]) -> str:
 
 
 def establishment_lock_for(*, actor: User) -> Establishment:
-    """The actor's establishment row, locked: every money-moving transaction takes this lock first
-    (then the resident's), which serialises an establishment's balance and orders locks globally."""
+    """The actor's establishment row, locked, for a transaction that moves money and locks nothing
+    else of the establishment's before it (a SADAD bill paid, a top-up). `FOR NO KEY UPDATE`: rows
+    that merely reference the establishment (a request, a ledger line) can still be inserted
+    meanwhile. Use cases over residents do not take this lock: see `establishment_for`."""
     from muqeem.establishments.models import Establishment
 
     if actor.establishment_id is None:
         raise DomainError(ErrorCode.NOT_FOUND)
-    establishment = Establishment.objects.select_for_update().get(pk=actor.establishment_id)
+    establishment = Establishment.objects.select_for_update(no_key=True).get(
+        pk=actor.establishment_id
+    )
+    establishment_refuse_if_suspended(establishment)
+    return establishment
+
+
+def establishment_for(*, actor: User) -> Establishment:
+    """The actor's establishment, read without a lock, refused when suspended.
+
+    House lock order (ADR 0004): a use case locks its own rows first (the resident, the visa, the
+    request) and the establishment's row last, by the balance debit (`fees.services.
+    establishment_balance_debit`, one conditional UPDATE just before COMMIT). The balance read here
+    is only for an early refusal; the debit is the check that counts, and it refuses a suspended
+    establishment too, so a suspension committed meanwhile still stops the charge."""
+    from muqeem.establishments.models import Establishment
+
+    if actor.establishment_id is None:
+        raise DomainError(ErrorCode.NOT_FOUND)
+    establishment = Establishment.objects.get(pk=actor.establishment_id)
     establishment_refuse_if_suspended(establishment)
     return establishment
 
@@ -173,16 +194,39 @@ def service_request_transition(
 
 
 # --- The shape every instant e-service shares --------------------------------------------------
-# open (lock the establishment, replay a retry) → the service locks and assesses its own rows →
+# open (read the establishment, replay a retry) → the service locks and assesses its own rows →
 # start (refuse on violations or a changed price, record the request) → the service applies its
-# change → finish (charge the quote, complete the request). All inside the service's durable
-# transaction, so a failure anywhere leaves nothing behind.
+# change → finish (charge the quote, complete the request, and debit the balance last). All inside
+# the service's durable transaction, so a failure anywhere leaves nothing behind.
+
+
+def _idempotency_key_lock(*, establishment: Establishment, idempotency_key: str) -> None:
+    """Serialise the calls carrying one idempotency key (PostgreSQL: a transaction-scoped advisory
+    lock on a hash of the establishment and key), so a concurrent retry waits for the first and then
+    finds it as a replay. SQLite's write transaction already excludes every other writer."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(
+        f"request:{establishment.pk}:{idempotency_key}".encode(), digest_size=8
+    ).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+        )
 
 
 def service_request_open(
-    *, actor: User, idempotency_key: str, payload_hash: str
+    *, actor: User, idempotency_key: str, payload_hash: str, rows_locked: bool = False
 ) -> tuple[Establishment, ServiceRequest | None]:
-    establishment = establishment_lock_for(actor=actor)
+    """The actor's establishment (not locked, refused when suspended) and the request an earlier call
+    with this key created, if any. `rows_locked`: the caller already holds the lock on the row every
+    call with this key must lock too (the resident), which serialises the retries; otherwise the key
+    itself is locked first."""
+    establishment = establishment_for(actor=actor)
+    if not rows_locked:
+        _idempotency_key_lock(establishment=establishment, idempotency_key=idempotency_key)
     replay = service_request_find_replay(
         establishment=establishment, idempotency_key=idempotency_key, payload_hash=payload_hash
     )
@@ -238,7 +282,10 @@ def service_request_start(
 def service_request_finish(
     *, actor: User, establishment: Establishment, request: ServiceRequest, quote: Quote
 ) -> None:
-    from muqeem.fees.services import ledger_post_charge
+    """Charge the quote and complete the request. The balance debit is the last statement, so the
+    establishment's row is locked for that statement and the commit only; the caller does its own
+    writes (audit, SMS) before calling this."""
+    from muqeem.fees.services import establishment_balance_debit, ledger_post_charge
 
     ledger_post_charge(
         actor=actor,
@@ -246,5 +293,7 @@ def service_request_finish(
         service_request=request,
         lines=quote.lines,
         idempotency_key=f"charge:{request.pk}",
+        debit=False,
     )
     service_request_transition(request=request, action=RequestAction.COMPLETE, actor=actor)
+    establishment_balance_debit(establishment=establishment, amount_halalas=quote.total_halalas)

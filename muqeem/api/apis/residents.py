@@ -278,7 +278,8 @@ class ResidentDetailApi(ApiView):
         except Resident.DoesNotExist:
             raise DomainError(ErrorCode.RESIDENT_NOT_FOUND) from None
         establishment = actor.establishment
-        resident.establishment = establishment
+        if establishment is not None:
+            resident.establishment = establishment
         audit_record_read(
             event_type=AuditEventType.RESIDENT_VIEWED,
             actor=actor,

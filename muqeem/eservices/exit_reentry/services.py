@@ -1,6 +1,6 @@
 """Exit and re-entry visas: issue, extend, cancel (officer actions) and the lifecycle moves that the
 border and the daily job make. Each officer action is one `ServiceRequest`, executed atomically with
-the establishment then the resident (or visa) rows locked."""
+the resident (or visa) rows locked first and the establishment's balance debited last (ADR 0004)."""
 
 from __future__ import annotations
 

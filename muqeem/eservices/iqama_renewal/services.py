@@ -150,10 +150,11 @@ def iqama_renew(
     """Renew one iqama: request, new expiry, ledger debit, history and audit in one transaction.
     `notify=False` leaves the SMS to the caller (a bulk batch sends one summary, not one per row).
 
-    The establishment row is locked first (it holds the balance), then the resident's; every writer
-    takes them in that order. A retry with the same `idempotency_key` returns the first result; a quote
-    whose resident or fees have changed since (another tab renewed, a fee changed) is refused, so
-    nothing is ever renewed or charged twice or at a price the officer did not see.
+    The resident's row is locked first; the establishment's row only by the balance debit, the
+    last statement before COMMIT (ADR 0004), so renewals of different residents of one
+    establishment run side by side. A retry with the same `idempotency_key` returns the first
+    result; a quote whose resident or fees have changed since (another tab renewed, a fee changed)
+    is refused, so nothing is ever renewed or charged twice or at a price the officer did not see.
     """
     number = parse_iqama_number(iqama_number)
     payload_hash = payload_fingerprint(
@@ -166,14 +167,19 @@ def iqama_renew(
     if actor.establishment_id is None:
         raise DomainError(ErrorCode.RESIDENT_NOT_FOUND)
     with transaction.atomic(durable=True):
-        establishment, replay = service_request_open(
-            actor=actor, idempotency_key=idempotency_key, payload_hash=payload_hash
-        )
-        if replay is not None:
-            return RenewalResult(request=replay, renewal=replay.iqama_renewal, replayed=True)
         resident = access_resident_by_iqama_number(
             actor=actor, iqama_number=number, for_update=True
         )
+        # Every call with this key locks this resident first, so a concurrent retry finds the
+        # first call's request here once that has committed.
+        establishment, replay = service_request_open(
+            actor=actor,
+            idempotency_key=idempotency_key,
+            payload_hash=payload_hash,
+            rows_locked=True,
+        )
+        if replay is not None:
+            return RenewalResult(request=replay, renewal=replay.iqama_renewal, replayed=True)
         if expected_version is not None and resident.version != expected_version:
             raise QuoteChanged()
         on = today()
@@ -230,9 +236,6 @@ def iqama_renew(
             old={"iqama_expiry_date": previous_expiry.isoformat()},
             new={"iqama_expiry_date": new_expiry.isoformat(), "period_months": period_months},
         )
-        service_request_finish(
-            actor=actor, establishment=establishment, request=request, quote=check.quote
-        )
         audit_record(
             event_type=AuditEventType.IQAMA_RENEWED,
             actor=actor,
@@ -250,6 +253,11 @@ def iqama_renew(
                 to=establishment.registered_mobile,
                 body=_renewal_sms(request=request, resident=resident, new_expiry=new_expiry),
             )
+        # Last: the charge, the completion and the balance debit, which locks the establishment's
+        # row for one statement and the commit.
+        service_request_finish(
+            actor=actor, establishment=establishment, request=request, quote=check.quote
+        )
     return RenewalResult(request=request, renewal=renewal, replayed=False)
 
 

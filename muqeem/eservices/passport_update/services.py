@@ -130,9 +130,9 @@ def passport_update(
     """Keep the old passport as a `PassportRecord`, put the new one on the resident and on every
     valid visa, with history and audit, in one transaction.
 
-    Locks the establishment (the idempotency key is unique per establishment, and every writer takes
-    this lock first), then the resident, then the resident's visas, the order the border and the visa
-    services use. A retry with the same key returns the first result; a quote whose resident changed
+    Locks the idempotency key (unique per establishment), then the resident, then the resident's
+    visas, the order the border and the visa services use; the establishment's row is not locked
+    (nothing is charged, ADR 0004). A retry with the same key returns the first result; a quote whose resident changed
     since is refused.
     """
     number = parse_iqama_number(iqama_number)

@@ -138,7 +138,7 @@ def profession_change(
     """Change a resident's profession: request, resident, history, ledger charge (unless a free
     correction) and audit in one transaction.
 
-    Locks the establishment (it holds the balance), then the resident, like every writer. A retry
+    Locks the resident, then debits the establishment's balance last (ADR 0004). A retry
     with the same key returns the first result; a quote whose resident or fee changed since it was
     shown (another tab changed the profession or used the free correction) is refused.
     """

@@ -25,7 +25,7 @@ from muqeem.establishments.models import Establishment
 from muqeem.fees.quotes import Quote
 from muqeem.fees.schedule import Schedule
 from muqeem.fees.selectors import schedule_at
-from muqeem.fees.services import ledger_post_charge
+from muqeem.fees.services import establishment_balance_debit, ledger_post_charge
 from muqeem.notifications.services import sms_send
 from muqeem.residents.models import Resident, ResidentHistoryEntry, ResidentHistoryKind
 from muqeem.residents.selectors import parse_iqama_number
@@ -272,17 +272,19 @@ def transfers_for_establishment(*, actor: User, incoming: bool) -> list[Transfer
 # --- Answers ------------------------------------------------------------------------------------
 
 
-def _lock_parties(transfer: TransferRequest) -> tuple[Establishment, Establishment]:
-    """Both establishments, locked in primary-key order so two answers can never deadlock."""
-    locked = {
+def _parties(transfer: TransferRequest) -> tuple[Establishment, Establishment]:
+    """Both establishments, refused when either is suspended. Not locked: the new sponsor's row is
+    locked by the fee's debit, the last statement (ADR 0004), which also refuses a suspension
+    committed meanwhile."""
+    found = {
         e.pk: e
-        for e in Establishment.objects.select_for_update()
-        .filter(pk__in=[transfer.from_establishment_id, transfer.to_establishment_id])
-        .order_by("pk")
+        for e in Establishment.objects.filter(
+            pk__in=[transfer.from_establishment_id, transfer.to_establishment_id]
+        )
     }
-    for establishment in locked.values():
+    for establishment in found.values():
         establishment_refuse_if_suspended(establishment)
-    return locked[transfer.from_establishment_id], locked[transfer.to_establishment_id]
+    return found[transfer.from_establishment_id], found[transfer.to_establishment_id]
 
 
 def transfer_approve(*, actor: User, number: str) -> TransferResult:
@@ -291,7 +293,6 @@ def transfer_approve(*, actor: User, number: str) -> TransferResult:
         transfer = access_transfer(actor=actor, number=number)
         if transfer.from_establishment_id != actor.establishment_id:
             raise DomainError(ErrorCode.TRANSFER_NOT_FOUND)
-        old_sponsor, new_sponsor = _lock_parties(transfer)
         request = ServiceRequest.objects.select_for_update().get(pk=transfer.request_id)
         transfer = _transfers().select_for_update(of=("self",)).get(pk=transfer.pk)
         if request.status == RequestStatus.COMPLETED:
@@ -300,6 +301,7 @@ def transfer_approve(*, actor: User, number: str) -> TransferResult:
         if request.status != RequestStatus.SUBMITTED or on > transfer.expires_on:
             raise DomainError(ErrorCode.TRANSFER_NOT_PENDING)
         resident = Resident.objects.select_for_update().get(pk=transfer.resident_id)
+        old_sponsor, new_sponsor = _parties(transfer)
         check = _assess(
             resident=resident,
             new_sponsor=new_sponsor,
@@ -315,6 +317,7 @@ def transfer_approve(*, actor: User, number: str) -> TransferResult:
             service_request=request,
             lines=check.quote.lines,
             idempotency_key=f"charge:{request.pk}",
+            debit=False,
         )
         # The fee in force at approval is what is paid; keep the request's record of it exact.
         request.fee_total_halalas = check.quote.total_halalas
@@ -369,6 +372,10 @@ def transfer_approve(*, actor: User, number: str) -> TransferResult:
                     "Transfer of services {number} approved: iqama {iqama} moved to the new sponsor."
                 ).format(number=request.number, iqama=resident.iqama_number),
             )
+        # Last: the new sponsor's balance, locked for this statement and the commit (ADR 0004).
+        establishment_balance_debit(
+            establishment=new_sponsor, amount_halalas=check.quote.total_halalas
+        )
     return TransferResult(transfer=transfer, replayed=False)
 
 

@@ -292,3 +292,56 @@ def test_check_changes_nothing_but_the_audit_trail(hr_officer, resident, establi
         ).count()
         == 1
     )
+
+
+def test_the_balance_debit_is_the_renewals_last_statement(hr_officer, resident, establishment):
+    """ADR 0004: the resident's row first, the establishment's row only by the debit, last."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    before = establishment.balance_halalas
+    with CaptureQueriesContext(connection) as ctx:
+        result = _renew(hr_officer, resident)
+    statements = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN"))
+    ]
+    first_resident = next(i for i, s in enumerate(statements) if '"residents_resident"' in s)
+    establishment_reads = [
+        i
+        for i, s in enumerate(statements)
+        if s.startswith('UPDATE "establishments_establishment"')
+        or 'FROM "establishments_establishment"' in s
+    ]
+    assert establishment_reads[0] > first_resident
+    last = statements[-1]
+    assert last.startswith('UPDATE "establishments_establishment" SET balance_halalas')
+    assert "balance_halalas >=" in last and "suspended_at IS NULL" in last
+    establishment.refresh_from_db()
+    assert establishment.balance_halalas == before - result.request.fee_total_halalas
+
+
+def test_a_debit_the_balance_no_longer_covers_leaves_nothing_behind(
+    hr_officer, resident, establishment, monkeypatch
+):
+    """The early balance rule reads the balance without a lock; when another charge commits in
+    between, the conditional debit refuses and the whole renewal rolls back."""
+    from muqeem.establishments.models import Establishment
+    from muqeem.fees import services as fee_services
+
+    real_debit = fee_services.establishment_balance_debit
+
+    def drained_first(*, establishment, amount_halalas):  # type: ignore[no-untyped-def]
+        Establishment.objects.filter(pk=establishment.pk).update(balance_halalas=amount_halalas - 1)
+        real_debit(establishment=establishment, amount_halalas=amount_halalas)
+
+    monkeypatch.setattr(fee_services, "establishment_balance_debit", drained_first)
+    version = resident.version
+    with pytest.raises(DomainError) as refused:
+        _renew(hr_officer, resident)
+    assert refused.value.code == ErrorCode.INSUFFICIENT_BALANCE
+    resident.refresh_from_db()
+    assert resident.version == version
+    assert not ServiceRequest.objects.exists()
+    assert not LedgerJournal.objects.filter(kind="charge").exists()
