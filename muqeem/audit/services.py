@@ -27,9 +27,34 @@ def audit_record(
 ) -> AuditEvent:
     """Append one audit event. Call inside the transaction of the change it describes, so the two
     commit or roll back together. `extra` holds ids and codes, never personal data."""
+    event = audit_event_build(
+        event_type=event_type,
+        actor=actor,
+        establishment=establishment,
+        resident=resident,
+        service_request=service_request,
+        extra=extra,
+        ip=ip,
+    )
+    event.save()
+    return event
+
+
+def audit_event_build(
+    *,
+    event_type: AuditEventType,
+    actor: User | None,
+    establishment: Establishment | None = None,
+    resident: Resident | None = None,
+    service_request: ServiceRequest | None = None,
+    extra: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> AuditEvent:
+    """The event `audit_record` would append, not saved yet: a use case that records several in one
+    transaction inserts them with one `AuditEvent.objects.bulk_create` before it commits."""
     if establishment is None and actor is not None:
         establishment = getattr(actor, "establishment", None)
-    event = AuditEvent(
+    return AuditEvent(
         occurred_at=timezone.now(),
         event_type=int(event_type),
         actor_user=actor if actor is not None and actor.pk else None,
@@ -40,8 +65,6 @@ def audit_record(
         request_id=current_request_id(),
         ip=ip,
     )
-    event.save()
-    return event
 
 
 def audit_record_read(

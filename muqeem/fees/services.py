@@ -16,8 +16,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from muqeem.audit.models import AuditEventType
-from muqeem.audit.services import audit_record
+from muqeem.audit.models import AuditEvent, AuditEventType
+from muqeem.audit.services import audit_event_build, audit_record
 from muqeem.core.errors import DomainError, EligibilityError, ErrorCode, Violation
 from muqeem.core.money import Money
 from muqeem.establishments.models import Establishment
@@ -80,12 +80,14 @@ def ledger_post_charge(
     lines: Sequence[FeeLine],
     idempotency_key: str,
     debit: bool = True,
+    audit_into: list[AuditEvent] | None = None,
 ) -> LedgerJournal | None:
     """Debit the establishment's balance by the quote and credit revenue per fee line.
     A zero total posts nothing (free services leave no empty journal). `debit=False` writes the
     journal and leaves the balance to the caller's `establishment_balance_debit` of the same total,
     its last statement (`workflow.services.service_request_finish`). The balance read before is
-    only an early refusal; the debit decides."""
+    only an early refusal; the debit decides. `audit_into` collects the audit event for the caller
+    to insert with its others in one statement."""
     total = sum(line.amount_halalas for line in lines)
     if total == 0:
         return None
@@ -122,13 +124,17 @@ def ledger_post_charge(
         if line.amount_halalas
     ]
     LedgerLine.objects.bulk_create(entries)
-    audit_record(
+    event = audit_event_build(
         event_type=AuditEventType.LEDGER_POSTED,
         actor=actor,
         establishment=establishment,
         service_request=service_request,
         extra={"journal": journal.pk, "kind": JournalKind.CHARGE, "amount_halalas": -total},
     )
+    if audit_into is None:
+        event.save()
+    else:
+        audit_into.append(event)
     if debit:
         establishment_balance_debit(establishment=establishment, amount_halalas=total)
     return journal

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from muqeem.audit.models import AuditEventType
-from muqeem.audit.services import audit_record
+from muqeem.audit.models import AuditEvent, AuditEventType
+from muqeem.audit.services import audit_event_build
 from muqeem.core.cache import establishment_data_changed
 from muqeem.core.errors import (
     DomainError,
@@ -146,8 +146,10 @@ def service_request_transition(
     action: str,
     actor: User | None,
     payload: dict[str, Any] | None = None,
+    audit_into: list[AuditEvent] | None = None,
 ) -> ServiceRequest:
-    """Apply `action` if the service's table allows it from the current status (caller holds the lock)."""
+    """Apply `action` if the service's table allows it from the current status (caller holds the lock).
+    `audit_into` collects the audit event for the caller to insert with its others."""
     target = next_status(request.service_type, request.status, action)
     if target is None:
         raise TransitionNotAllowed(
@@ -182,7 +184,7 @@ def service_request_transition(
             "iqama_number": getattr(request.resident, "iqama_number", None),
         },
     )
-    audit_record(
+    event = audit_event_build(
         event_type=AuditEventType.REQUEST_TRANSITIONED,
         actor=actor,
         establishment=request.establishment,
@@ -190,6 +192,10 @@ def service_request_transition(
         service_request=request,
         extra={"action": action, "to": target},
     )
+    if audit_into is None:
+        event.save()
+    else:
+        audit_into.append(event)
     return request
 
 
@@ -280,13 +286,20 @@ def service_request_start(
 
 
 def service_request_finish(
-    *, actor: User, establishment: Establishment, request: ServiceRequest, quote: Quote
+    *,
+    actor: User,
+    establishment: Establishment,
+    request: ServiceRequest,
+    quote: Quote,
+    audit: Sequence[AuditEvent] = (),
 ) -> None:
     """Charge the quote and complete the request. The balance debit is the last statement, so the
     establishment's row is locked for that statement and the commit only; the caller does its own
-    writes (audit, SMS) before calling this."""
+    writes (SMS) before calling this and hands its unsaved audit events (`audit_event_build`) in
+    `audit`: they are inserted after the charge's and the completion's, in one statement."""
     from muqeem.fees.services import establishment_balance_debit, ledger_post_charge
 
+    events: list[AuditEvent] = []
     ledger_post_charge(
         actor=actor,
         establishment=establishment,
@@ -294,6 +307,11 @@ def service_request_finish(
         lines=quote.lines,
         idempotency_key=f"charge:{request.pk}",
         debit=False,
+        audit_into=events,
     )
-    service_request_transition(request=request, action=RequestAction.COMPLETE, actor=actor)
+    service_request_transition(
+        request=request, action=RequestAction.COMPLETE, actor=actor, audit_into=events
+    )
+    events += audit
+    AuditEvent.objects.bulk_create(events)
     establishment_balance_debit(establishment=establishment, amount_halalas=quote.total_halalas)

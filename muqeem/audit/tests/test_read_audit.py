@@ -20,7 +20,7 @@ def _read_event(resident) -> AuditEvent:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_read_event_alone_commits_asynchronously_on_postgresql(resident):
     with CaptureQueriesContext(connection) as ctx:
         event = _read_event(resident)
@@ -34,7 +34,7 @@ def test_a_read_event_alone_commits_asynchronously_on_postgresql(resident):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_inside_a_use_case_the_commit_stays_synchronous(resident):
     with CaptureQueriesContext(connection) as ctx, transaction.atomic():
         event = _read_event(resident)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from muqeem.audit.models import AuditEventType
-from muqeem.audit.services import audit_record
+from muqeem.audit.services import audit_event_build, audit_record
 from muqeem.core.dates import format_gregorian, today
 from muqeem.core.errors import DomainError, ErrorCode, QuoteChanged, Violation
 from muqeem.core.i18n import in_both_languages
@@ -236,7 +236,7 @@ def iqama_renew(
             old={"iqama_expiry_date": previous_expiry.isoformat()},
             new={"iqama_expiry_date": new_expiry.isoformat(), "period_months": period_months},
         )
-        audit_record(
+        renewed = audit_event_build(
             event_type=AuditEventType.IQAMA_RENEWED,
             actor=actor,
             establishment=establishment,
@@ -256,7 +256,11 @@ def iqama_renew(
         # Last: the charge, the completion and the balance debit, which locks the establishment's
         # row for one statement and the commit.
         service_request_finish(
-            actor=actor, establishment=establishment, request=request, quote=check.quote
+            actor=actor,
+            establishment=establishment,
+            request=request,
+            quote=check.quote,
+            audit=[renewed],
         )
     return RenewalResult(request=request, renewal=renewal, replayed=False)
 
