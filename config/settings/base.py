@@ -238,6 +238,9 @@ SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
 SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
 SMS_HTTP_SENDER = os.environ.get("SMS_HTTP_SENDER", "MUQEEM")
 SMS_HTTP_TIMEOUT_SECONDS = float(os.environ.get("SMS_HTTP_TIMEOUT_SECONDS", "5"))
+# Multiplies the waits before an SMS or a webhook delivery is tried again (1, 5, 30 minutes…). Keep 1
+# in production; a rehearsal (the reliability run) shortens them with 0.1.
+RETRY_DELAY_SCALE = float(os.environ.get("RETRY_DELAY_SCALE", "1"))
 
 # Recovery after a worker dies (`manage.py tasks_recover`, every minute): a bulk run silent this long
 # is resumed; any other background task still "running" after this long is recorded as lost.

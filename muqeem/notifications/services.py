@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -57,7 +58,8 @@ def sms_deliver(*, message_id: int, body: str | None = None) -> bool:
             status=SmsStatus.QUEUED if retry else SmsStatus.FAILED, last_error=str(exc)[:200]
         )
         if retry:
-            _schedule_retry(message_id, timezone.now() + RETRY_DELAYS[attempts - 1])
+            delay = RETRY_DELAYS[attempts - 1] * settings.RETRY_DELAY_SCALE
+            _schedule_retry(message_id, timezone.now() + delay)
         return False
     SmsMessage.objects.filter(pk=message_id).update(status=SmsStatus.SENT, sent_at=timezone.now())
     return True

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F
@@ -237,7 +238,7 @@ def retry_delay(attempts: int) -> timedelta | None:
     """How long to wait after `attempts` failed attempts; None once the delivery has failed."""
     if attempts < 1 or attempts >= MAX_ATTEMPTS:
         return None
-    return RETRY_DELAYS[attempts - 1]
+    return RETRY_DELAYS[attempts - 1] * settings.RETRY_DELAY_SCALE
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -101,3 +101,18 @@ def test_an_sms_the_gateway_refused_is_kept_for_a_retry_then_failed(settings):
     retries = DBTaskResult.objects.filter(status="READY").order_by("run_after")
     assert len(retries) == len(RETRY_DELAYS)
     assert retries[0].run_after > timezone.now() + RETRY_DELAYS[0] - timedelta(seconds=30)
+
+
+def test_a_shortened_sms_retry_is_due_sooner(settings):
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    settings.SMS_BACKEND = "http"
+    settings.SMS_HTTP_URL = "http://127.0.0.1:9/sms"
+    settings.SMS_HTTP_TIMEOUT_SECONDS = 1
+    settings.RETRY_DELAY_SCALE = 0.1
+    message = SmsMessage.objects.create(to="966500000001", body="hello")
+    before = timezone.now()
+    assert sms_deliver(message_id=message.pk) is False
+    retry = DBTaskResult.objects.get(status="READY")
+    assert before + timedelta(seconds=5) < retry.run_after < timezone.now() + timedelta(seconds=7)

@@ -224,3 +224,15 @@ def test_a_retry_is_deferred_to_the_worker_when_the_backend_can_defer(
     # The deferred task running early (or after the sweep took the attempt) does nothing.
     assert webhook_deliver(delivery_id=delivery.pk) is False
     assert len(Receiver.received) == 1
+
+
+def test_a_rehearsal_can_shorten_the_waits_without_changing_their_number(settings):
+    settings.RETRY_DELAY_SCALE = 0.1
+    assert [retry_delay(n) for n in range(1, MAX_ATTEMPTS + 1)] == [
+        timedelta(seconds=6),
+        timedelta(seconds=30),
+        timedelta(minutes=3),
+        timedelta(minutes=12),
+        timedelta(minutes=72),
+        None,
+    ]
