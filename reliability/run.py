@@ -3,9 +3,11 @@
     .venv/bin/python reliability/run.py            # the full run: 50 clients, every fault, a 15-minute soak
     .venv/bin/python reliability/run.py --quick    # the bounded form run by .ci/run (a few minutes)
 
-It seeds its own PostgreSQL database (RELIABILITY_DATABASE_URL, default
-postgres://postgres@127.0.0.1:5432/muqeem_reliability; dropped and created anew, so its name must
-contain "reliability") through the real services, serves it with gunicorn on production settings
+It starts a PostgreSQL server of its own (initdb in a temporary folder, on a free port; removed at
+the end), so that it can restart it under load; with RELIABILITY_DATABASE_URL (or --database-url) it
+uses that server instead, dropping and creating the database anew (its name must contain
+"reliability"), and a restart is simulated by refusing connections. It seeds the database through the
+real services, serves it with gunicorn on production settings
 (config.settings.reliability), runs the task worker, and plays the parts of the HR systems (the API),
 a bank (SADAD confirmations), officers (portal logins, bulk files), an SMS gateway and a webhook
 receiver. Then, part by part:
@@ -13,9 +15,8 @@ receiver. Then, part by part:
 1. fifty concurrent clients fire renewals, visa issues, transfers with their approvals, bank
    confirmations and reads, each retried after a lost answer and a fifth of them sent twice at the
    same moment; a bulk file with duplicate rows is confirmed twice;
-2. faults: every database connection dropped again and again under load; the database refusing
-   connections for seconds (what a PostgreSQL restart looks like from the application, without taking
-   down a server other people share); the worker killed mid-run; the SMS gateway and the webhook
+2. faults: every database connection dropped again and again under load; the PostgreSQL server
+   restarted under load; the worker killed mid-run; the SMS gateway and the webhook
    receiver down, then slow; the clock at midnight, month end and Hijri month end (the clock-edge tests);
 3. a soak at a steady mixed load (reads, renewals, visas, logins): errors, p50/p99, memory growth.
 
@@ -34,11 +35,14 @@ import http.client
 import http.server
 import json
 import os
+import pwd
 import random
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -61,7 +65,13 @@ BIN = ROOT / ".venv" / "bin"
 PYTHON = str(BIN / "python")
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/muqeem_reliability"
 VAR = ROOT / "var" / "reliability"
-SETTLE_SECONDS = 90  # how long one client keeps retrying one operation
+DROP_EVERY_SECONDS = 2.0  # the connections-dropped fault: mid-transaction for many requests
+# How long one client keeps retrying one operation: longer than a claim on an Idempotency-Key takes
+# to go stale (two minutes, muqeem/api/services.py), which is what frees the key of a request cut off
+# while the database was down and could not be told to free it.
+SETTLE_SECONDS = 150
+# The soak's mix, in percent: reads, renewals, visas; logins take the rest.
+SOAK_MIX = {"read": 70, "renewal": 12, "visa": 12}
 
 
 # --- the run's own SMS gateway and webhook receiver --------------------------------------------
@@ -89,12 +99,15 @@ class Receiver:
                 self.rfile.read(length)
                 if receiver.mode == "slow":
                     time.sleep(8)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(b'{"status": "ok"}')
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the sender gave up waiting: not accepted, it will try again
                 with receiver.lock:
                     receiver.accepted[self.path] = receiver.accepted.get(self.path, 0) + 1
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b'{"status": "ok"}')
 
             def log_message(self, *args: Any) -> None:
                 return
@@ -121,6 +134,79 @@ class Receiver:
 
 
 # --- clients --------------------------------------------------------------------------------------
+
+
+class PrivateServer:
+    """A PostgreSQL server of the run's own (initdb in a temporary folder, on a free loopback port),
+    so the fault part can restart a real server under load without touching one other people share.
+    Used when the machine has PostgreSQL's server programs and no RELIABILITY_DATABASE_URL is set."""
+
+    def __init__(self) -> None:
+        bindir = self.find_bindir()
+        if bindir is None:
+            raise SystemExit("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
+        self.bindir = bindir
+        self.port = free_port()
+        self.data = Path(tempfile.mkdtemp(prefix="muqeem-reliability-pg-"))
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/muqeem_reliability"
+
+    @staticmethod
+    def find_bindir() -> Path | None:
+        candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+        on_path = shutil.which("initdb")
+        if on_path:
+            candidates.insert(0, Path(on_path).resolve().parent)
+        for bindir in candidates:
+            if (bindir / "initdb").exists() and (bindir / "pg_ctl").exists():
+                return bindir
+        return None
+
+    @classmethod
+    def available(cls) -> bool:
+        root_can = os.geteuid() != 0 or (
+            shutil.which("runuser") is not None and _user_exists("postgres")
+        )
+        return cls.find_bindir() is not None and root_can
+
+    def _run(self, program: str, *argv: str) -> None:
+        cmd = [str(self.bindir / program), *argv]
+        if os.geteuid() == 0:  # the server refuses to run as root
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
+        if done.returncode:
+            raise SystemExit(f"{program} failed: {done.stdout[-1500:]}{done.stderr[-1500:]}")
+
+    def start(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.data, user="postgres", group="postgres")
+        self._run(
+            "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+            "--locale=C.UTF-8", "--no-sync",
+        )  # fmt: skip
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.data / "server.log"), "-w",
+            "-o", f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1", "start",
+        )  # fmt: skip
+
+    def restart(self) -> None:
+        """A fast shutdown (every session cut, transactions rolled back) and a start again."""
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.data / "server.log"), "-m", "fast",
+            "-w", "restart",
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        with contextlib.suppress(SystemExit):
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -175,7 +261,8 @@ class Stats:
     problems: list[str] = field(default_factory=list)
     acks: dict[str, str] = field(default_factory=dict)  # Idempotency-Key → request number
     latencies: list[float] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    # re-entrant: note() and problem() are also called by code already holding it
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     def note(self, key: str) -> None:
         with self.lock:
@@ -278,7 +365,9 @@ class Load:
             index = self.rng.randrange(len(self.shops))
         return kind, index
 
-    def operation(self, stats: Stats, kind: str, index: int, style: str) -> None:
+    def operation(
+        self, stats: Stats, kind: str, index: int, style: str, *, pool: str | None = None
+    ) -> bool:
         """One operation; `style`: "once", "twice" (the same request from two threads at once) or
         "lost" (the first answer is lost and the client retries)."""
         shop = self.shops[index]
@@ -311,26 +400,28 @@ class Load:
             return results[0]
 
         if kind == "renewal":
-            iqama = self.take(shop, "renewal")
-            if iqama:
-                fire(
-                    "/api/v1/iqama-renewals/",
-                    {"iqama_number": iqama, "period_months": 12},
-                    shop["api_key"],
-                )
+            iqama = self.take(shop, pool or "renewal")
+            if not iqama:
+                return False
+            fire(
+                "/api/v1/iqama-renewals/",
+                {"iqama_number": iqama, "period_months": 12},
+                shop["api_key"],
+            )
         elif kind == "visa":
-            iqama = self.take(shop, "visa")
-            if iqama:
-                fire(
-                    "/api/v1/visas/",
-                    {
-                        "iqama_number": iqama,
-                        "visa_type": "single",
-                        "duration_unit": "months",
-                        "duration_value": 2,
-                    },
-                    shop["api_key"],
-                )
+            iqama = self.take(shop, pool or "visa")
+            if not iqama:
+                return False
+            fire(
+                "/api/v1/visas/",
+                {
+                    "iqama_number": iqama,
+                    "visa_type": "single",
+                    "duration_unit": "months",
+                    "duration_value": 2,
+                },
+                shop["api_key"],
+            )
         elif kind == "transfer":
             sponsor = self.shops[(index + 1) % len(self.shops)]
             iqama = self.take(sponsor, "transfer_out")
@@ -372,6 +463,7 @@ class Load:
                     stats.settled += 1
                 else:
                     stats.note(f"read {status}")
+        return True
 
 
 def clients(load: Load, stats: Stats, *, count: int, operations: int, seed: int) -> float:
@@ -408,8 +500,9 @@ def clients(load: Load, stats: Stats, *, count: int, operations: int, seed: int)
 
 
 class Run:
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, server: PrivateServer | None = None) -> None:
         self.args = args
+        self.server = server
         self.url = args.database_url
         name = urlsplit(self.url).path.lstrip("/")
         if "reliability" not in name:
@@ -436,6 +529,8 @@ class Run:
             "SMS_HTTP_TIMEOUT_SECONDS": "2",
             "BULK_STALE_SECONDS": "8",
             "TASKS_LOST_AFTER_SECONDS": "8",
+            # SMS and webhook retries after 6 s, 30 s, 3 min… instead of 1, 5, 30 min.
+            "RETRY_DELAY_SCALE": "0.1",
             "MUQEEM_VAR_DIR": str(VAR),
             "PYTHONUNBUFFERED": "1",
         }
@@ -443,6 +538,9 @@ class Run:
         self.lines: list[str] = []
         self.acks: dict[str, str] = {}
         self.failed = False
+        self.stopping = threading.Event()
+        self.worker_down = False
+        self.worker_restarts = 0
 
     # helpers
     def say(self, line: str = "") -> None:
@@ -492,6 +590,23 @@ class Run:
             time.sleep(0.5)
         raise SystemExit(f"gunicorn did not answer within 90 s; see {self.log}")
 
+    def supervise_worker(self) -> None:
+        """What systemd's `Restart=always` does for the worker unit (docs/deploy.md): a worker that
+        dies of a fault (its database connection cut while it saves a task's result) is started
+        again two seconds later. A deliberate kill (`kill_worker`) is the run's own doing."""
+
+        def watch() -> None:
+            while not self.stopping.wait(1.0):
+                worker = self.worker
+                if worker is not None and worker.poll() is not None and not self.worker_down:
+                    time.sleep(2)
+                    if self.stopping.is_set() or self.worker_down:
+                        continue
+                    self.worker_restarts += 1
+                    self.start_worker()
+
+        threading.Thread(target=watch, daemon=True).start()
+
     def start_worker(self) -> None:
         self.worker = self.procs.start(
             "worker",
@@ -501,6 +616,7 @@ class Run:
         )  # fmt: skip
 
     def kill_worker(self) -> None:
+        self.worker_down = True
         if self.worker is not None and self.worker.poll() is None:
             os.killpg(self.worker.pid, signal.SIGKILL)
             self.worker.wait()
@@ -548,8 +664,12 @@ class Run:
             self.failed = True
 
     def drain(self, timeout: float = 180) -> None:
-        """Wait until the task queue has nothing ready or running."""
+        """Wait until the task queue has nothing ready or running, running the every-minute
+        recovery (docs/deploy.md) every 10 s as its timer would: a task left running by a worker that
+        died is queued again."""
         deadline = time.monotonic() + timeout
+        next_recovery = time.monotonic() + 10
+        recovered: list[str] = []
         while time.monotonic() < deadline:
             left = self.psql(
                 "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status IN "
@@ -557,11 +677,24 @@ class Run:
                 database="own",
             )
             if left == "0":
+                if recovered:
+                    self.say(f"  the every-minute recovery said: {'; '.join(recovered)}")
                 return
+            if time.monotonic() >= next_recovery:
+                said = self.recover()
+                if said:
+                    recovered.append(said.replace("\n", "; "))
+                next_recovery = time.monotonic() + 10
             time.sleep(0.5)
         self.say(f"  the task queue did not drain in {timeout:.0f} s")
 
     def summary(self, stats: Stats, seconds: float) -> None:
+        if self.worker_restarts:
+            self.say(
+                f"  the worker died {self.worker_restarts} time(s) of the fault and was started "
+                "again, as systemd's Restart=always does"
+            )
+            self.worker_restarts = 0
         lat = sorted(stats.latencies) or [0.0]
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
         retried = ", ".join(f"{k} {v}" for k, v in sorted(stats.transient.items())) or "none"
@@ -631,20 +764,31 @@ class Run:
         )
 
         def drop_connections(stop: threading.Event) -> None:
-            while not stop.wait(0.7):
+            while not stop.wait(DROP_EVERY_SECONDS):
                 self.psql(terminate)
 
-        self.say("- every database connection dropped every 0.7 s under load")
+        self.say(f"- every database connection dropped every {DROP_EVERY_SECONDS} s under load")
         self.under_fault(load, "connections dropped", drop_connections, ops)
+
+        server = self.server
 
         def restart(stop: threading.Event) -> None:
             stop.wait(1.0)
+            if server is not None:
+                server.restart()
+                return
             self.psql(f'ALTER DATABASE "{self.dbname}" ALLOW_CONNECTIONS false')
             self.psql(terminate)
             time.sleep(4)
             self.psql(f'ALTER DATABASE "{self.dbname}" ALLOW_CONNECTIONS true')
 
-        self.say("- the database down for 4 s under load (connections cut, new ones refused)")
+        if server is not None:
+            self.say("- the PostgreSQL server restarted under load (pg_ctl restart -m fast)")
+        else:
+            self.say(
+                "- a shared server cannot be restarted: the database refuses connections for 4 s "
+                "under load (connections cut, new ones refused)"
+            )
         self.under_fault(load, "database restart", restart, ops)
 
         self.say("- the task worker killed (SIGKILL) in the middle of a bulk run")
@@ -660,6 +804,7 @@ class Run:
         self.kill_worker()
         at_kill = self.bulk_state(bulk["batch"])
         self.start_worker()
+        self.worker_down = False
         time.sleep(9)  # past BULK_STALE_SECONDS and TASKS_LOST_AFTER_SECONDS
         recovered = self.recover()
         final = self.wait_bulk(bulk["batch"])
@@ -713,7 +858,7 @@ class Run:
         sql = (
             "SELECT (SELECT count(*) FROM notifications_smsmessage WHERE status <> 'sent' "
             "AND NOT sensitive) || ' ' || (SELECT count(*) FROM webhooks_webhookdelivery "
-            "WHERE status <> 'delivered')"
+            "WHERE status <> 'succeeded')"
         )
         while time.monotonic() < deadline:
             sms_left, hooks_left = self.psql(sql, database="own").split()
@@ -724,6 +869,11 @@ class Run:
         self.failed = True
         return f"FAILED: {sms_left} SMS and {hooks_left} deliveries still waiting after {timeout:.0f} s"
 
+    def soak_writes(self) -> int:
+        """Residents the soak's renewals (and as many for its visas) need, a quarter more in hand."""
+        share = SOAK_MIX["renewal"] / 100
+        return int(self.args.soak_seconds * self.args.soak_rate * share * 1.25) + 1
+
     def part_soak(self, load: Load) -> None:
         seconds = self.args.soak_seconds
         rate = self.args.soak_rate
@@ -732,6 +882,7 @@ class Run:
         pids = worker_pids(self.master)
         rss_start = sum(rss_kib(p) for p in pids)
         errors = [0]
+        starved = [0]  # writes skipped because their pool ran dry (the seed is sized to avoid it)
         lock = threading.Lock()
         shops = load.shops
 
@@ -764,16 +915,25 @@ class Run:
             shop = shops[i % len(shops)]
             draw = (i * 7919) % 100
             try:
-                if draw < 70:
+                reads = SOAK_MIX["read"]
+                renewals = reads + SOAK_MIX["renewal"]
+                visas = renewals + SOAK_MIX["visa"]
+                if draw < reads:
                     before = stats.settled
                     load.operation(stats, "read", i % len(shops), "once")
                     if stats.settled == before:
                         with lock:
                             errors[0] += 1
-                elif draw < 82:
-                    load.operation(stats, "renewal", i % len(shops), "once")
-                elif draw < 94:
-                    load.operation(stats, "visa", i % len(shops), "once")
+                elif draw < renewals:
+                    if not load.operation(
+                        stats, "renewal", i % len(shops), "once", pool="soak_renewal"
+                    ):
+                        with lock:
+                            starved[0] += 1
+                elif draw < visas:
+                    if not load.operation(stats, "visa", i % len(shops), "once", pool="soak_visa"):
+                        with lock:
+                            starved[0] += 1
                 else:
                     login(shop)
             except Exception as exc:
@@ -803,6 +963,8 @@ class Run:
         p50 = statistics.median(lat) * 1000
         growth = (rss_end - rss_start) / rss_start * 100 if rss_start else 0.0
         errs = errors[0] + stats.unsettled + len(stats.problems)
+        if starved[0]:
+            stats.problem(f"{starved[0]} write(s) skipped: the soak's residents ran out")
         self.soak = {
             "seconds": seconds, "rate": rate, "requests": stats.sent, "errors": errs,
             "p50_ms": round(p50), "p99_ms": round(p99), "rss_start_mib": round(rss_start / 1024),
@@ -836,16 +998,19 @@ class Run:
         self.django(
             "reliability/seed.py", "seed", "--state", str(self.state_path),
             "--scale", str(self.args.scale), "--webhook-port", str(self.hooks.port),
+            "--soak-writes", str(self.soak_writes()),
         )  # fmt: skip
         state = json.loads(self.state_path.read_text())
         try:
             self.start_server()
             self.start_worker()
+            self.supervise_worker()
             load = Load(self.base, state, seed=2026)
             self.part_clients(load)
             self.part_faults(load)
             self.part_soak(load)
         finally:
+            self.stopping.set()
             self.procs.stop()
         self.say(
             f"\n{'FAILED' if self.failed else 'Everything held'} ({time.monotonic() - started:.0f} s)."
@@ -862,7 +1027,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the bounded form run in CI")
     parser.add_argument(
-        "--database-url", default=os.environ.get("RELIABILITY_DATABASE_URL", DEFAULT_URL)
+        "--database-url",
+        default=os.environ.get("RELIABILITY_DATABASE_URL"),
+        help="a server to use instead of the run's own (its restart is then simulated)",
     )
     args = parser.parse_args()
     args.scale = 1 if args.quick else 4
@@ -872,7 +1039,23 @@ def main() -> None:
     args.soak_seconds = 30 if args.quick else 900
     args.soak_rate = 10 if args.quick else 20
     args.gunicorn_workers = 3
-    sys.exit(Run(args).main())
+    # A TERM (a CI timeout, ^C from a supervisor) unwinds like an exception, so the servers started
+    # here are stopped and the private PostgreSQL server is removed.
+    signal.signal(signal.SIGTERM, lambda _signo, _frame: sys.exit(143))
+    server: PrivateServer | None = None
+    if args.database_url is None:
+        if PrivateServer.available():
+            server = PrivateServer()
+            server.start()
+            args.database_url = server.url
+        else:
+            args.database_url = DEFAULT_URL
+    try:
+        code = Run(args, server).main()
+    finally:
+        if server is not None:
+            server.stop()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

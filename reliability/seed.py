@@ -59,6 +59,7 @@ def _pool(establishment: Establishment, count: int) -> list[str]:
 
 def seed(args: argparse.Namespace) -> None:
     scale = args.scale
+    soak_share = -(-args.soak_writes // ESTABLISHMENTS)
     state: dict[str, Any] = {"establishments": [], "bank_key": BANK_KEY}
     IntegrationCredential.objects.create(
         name="Reliability bank",
@@ -105,6 +106,10 @@ def seed(args: argparse.Namespace) -> None:
                 "transfer_out": _pool(establishment, 10 * scale),
                 "bulk": _pool(establishment, 40 * scale),
                 "read": _pool(establishment, 10),
+                # The soak's writes draw from their own residents, so that a long soak never runs
+                # out of work and turns into reads only.
+                "soak_renewal": _pool(establishment, soak_share),
+                "soak_visa": _pool(establishment, soak_share),
                 "bills": list(bills),
                 "bill_amounts": bills,
             }
@@ -215,6 +220,12 @@ def main() -> None:
     p.add_argument("--state", type=Path, required=True)
     p.add_argument("--scale", type=int, default=1)
     p.add_argument("--webhook-port", type=int, required=True)
+    p.add_argument(
+        "--soak-writes",
+        type=int,
+        default=0,
+        help="renewals (and as many visas) the soak needs in all",
+    )
     p = sub.add_parser("check")
     p.add_argument("--numbers", type=Path)
     p = sub.add_parser("bulk")
