@@ -58,8 +58,10 @@ def establishment_lock_for(*, actor: User) -> Establishment:
     return establishment
 
 
-def establishment_for(*, actor: User) -> Establishment:
-    """The actor's establishment, read without a lock, refused when suspended.
+def establishment_for(*, actor: User, read: Establishment | None = None) -> Establishment:
+    """The actor's establishment, read without a lock, refused when suspended. `read`: the same row
+    as the caller read it moments ago in this request (the API's key lookup); without a lock a read
+    now is no fresher, so it is used instead of a second query.
 
     House lock order (ADR 0004): a use case locks its own rows first (the resident, the visa, the
     request) and the establishment's row last, by the balance debit (`fees.services.
@@ -70,7 +72,10 @@ def establishment_for(*, actor: User) -> Establishment:
 
     if actor.establishment_id is None:
         raise DomainError(ErrorCode.NOT_FOUND)
-    establishment = Establishment.objects.get(pk=actor.establishment_id)
+    if read is not None and read.pk == actor.establishment_id:
+        establishment = read
+    else:
+        establishment = Establishment.objects.get(pk=actor.establishment_id)
     establishment_refuse_if_suspended(establishment)
     return establishment
 
@@ -224,13 +229,18 @@ def _idempotency_key_lock(*, establishment: Establishment, idempotency_key: str)
 
 
 def service_request_open(
-    *, actor: User, idempotency_key: str, payload_hash: str, rows_locked: bool = False
+    *,
+    actor: User,
+    idempotency_key: str,
+    payload_hash: str,
+    rows_locked: bool = False,
+    establishment_read: Establishment | None = None,
 ) -> tuple[Establishment, ServiceRequest | None]:
-    """The actor's establishment (not locked, refused when suspended) and the request an earlier call
-    with this key created, if any. `rows_locked`: the caller already holds the lock on the row every
-    call with this key must lock too (the resident), which serialises the retries; otherwise the key
-    itself is locked first."""
-    establishment = establishment_for(actor=actor)
+    """The actor's establishment (not locked, refused when suspended; `establishment_read`: see
+    `establishment_for`) and the request an earlier call with this key created, if any.
+    `rows_locked`: the caller already holds the lock on the row every call with this key must lock
+    too (the resident), which serialises the retries; otherwise the key itself is locked first."""
+    establishment = establishment_for(actor=actor, read=establishment_read)
     if not rows_locked:
         _idempotency_key_lock(establishment=establishment, idempotency_key=idempotency_key)
     replay = service_request_find_replay(

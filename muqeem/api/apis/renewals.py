@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from muqeem.accounts.permissions import Permission
 from muqeem.api.apis.common import EXAMPLE_IQAMA, EXAMPLE_REQUEST
+from muqeem.api.auth import api_key_of
 from muqeem.api.base import REPLAYED_HEADER, ApiView
 from muqeem.api.schema import ACCEPT_LANGUAGE, IDEMPOTENCY_KEY, WRITE_ERRORS
 from muqeem.api.serializers import FeesSerializer, ViolationSerializer, fees_data, violations_data
@@ -181,6 +182,8 @@ class IqamaRenewalCreateApi(ApiView):
             period_months=v["period_months"],
             idempotency_key=self.service_idempotency_key(),
             expected_total_halalas=v.get("expected_total_halalas"),
+            # Read with the key at the start of this request: no second query for it.
+            establishment_read=api_key_of(request).establishment,
         )
         req, renewal = result.request, result.renewal
         body = {

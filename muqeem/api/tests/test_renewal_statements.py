@@ -26,7 +26,7 @@ def _statements(ctx: CaptureQueriesContext) -> list[str]:
     ]
 
 
-def test_a_renewal_by_api_takes_21_statements_and_one_audit_insert(api, establishment):
+def test_a_renewal_by_api_takes_20_statements_and_one_audit_insert(api, establishment):
     first, second = ResidentFactory.create_batch(2, establishment=establishment)
     body = {"iqama_number": first.iqama_number, "period_months": 12}
     assert api.post(URL, body, format="json", **idem()).status_code == 201  # the key's last use
@@ -39,10 +39,10 @@ def test_a_renewal_by_api_takes_21_statements_and_one_audit_insert(api, establis
         )
     assert response.status_code == 201, response.content
     statements = _statements(ctx)
-    # key; claim; resident (locked); establishment; replay lookup; schedule; dependents; request;
+    # key (with its establishment); claim; resident (locked); replay lookup; schedule; dependents; request;
     # submit event; renewal; resident; history; SMS; journal; lines; complete event; request
     # status; webhook endpoints; the three audit rows in one INSERT; the debit; the kept response.
-    assert len(statements) == 21, "\n".join(s[:100] for s in statements)
+    assert len(statements) == 20, "\n".join(s[:100] for s in statements)
     assert sum(s.startswith('INSERT INTO "audit_auditevent"') for s in statements) == 1
     assert statements[-2].startswith('UPDATE "establishments_establishment"')
     request = ServiceRequest.objects.get(resident=second)
@@ -53,3 +53,22 @@ def test_a_renewal_by_api_takes_21_statements_and_one_audit_insert(api, establis
         AuditEventType.REQUEST_TRANSITIONED,
         AuditEventType.IQAMA_RENEWED,
     ]
+
+
+def test_a_suspended_establishments_renewal_is_refused_from_the_keys_read(
+    api, resident, establishment
+):
+    """The renewal takes the establishment the key's lookup read; a suspension is still refused."""
+    from django.utils import timezone
+
+    from muqeem.establishments.models import Establishment
+
+    Establishment.objects.filter(pk=establishment.pk).update(
+        suspended_at=timezone.now(), suspension_reason="unpaid fines"
+    )
+    response = api.post(
+        URL, {"iqama_number": resident.iqama_number, "period_months": 12}, format="json", **idem()
+    )
+    assert response.status_code in (403, 409, 422), response.content
+    assert response.json()["code"] == "ESTABLISHMENT_SUSPENDED"
+    assert not ServiceRequest.objects.exists()

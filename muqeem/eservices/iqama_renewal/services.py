@@ -146,9 +146,12 @@ def iqama_renew(
     expected_version: int | None = None,
     expected_total_halalas: int | None = None,
     notify: bool = True,
+    establishment_read: Establishment | None = None,
 ) -> RenewalResult:
     """Renew one iqama: request, new expiry, ledger debit, history and audit in one transaction.
     `notify=False` leaves the SMS to the caller (a bulk batch sends one summary, not one per row).
+    `establishment_read`: the actor's establishment as the caller has just read it in this request
+    (the API's key lookup), which saves reading it again; never one kept across requests.
 
     The resident's row is locked first; the establishment's row only by the balance debit, the
     last statement before COMMIT (ADR 0004), so renewals of different residents of one
@@ -177,6 +180,7 @@ def iqama_renew(
             idempotency_key=idempotency_key,
             payload_hash=payload_hash,
             rows_locked=True,
+            establishment_read=establishment_read,
         )
         if replay is not None:
             return RenewalResult(request=replay, renewal=replay.iqama_renewal, replayed=True)

@@ -345,3 +345,30 @@ def test_a_debit_the_balance_no_longer_covers_leaves_nothing_behind(
     assert resident.version == version
     assert not ServiceRequest.objects.exists()
     assert not LedgerJournal.objects.filter(kind="charge").exists()
+
+
+def test_a_suspension_committed_before_the_debit_refuses_the_renewal(
+    hr_officer, resident, establishment, monkeypatch
+):
+    """The establishment is read without a lock at the start; a suspension that commits before the
+    debit still stops the charge, and nothing of the renewal is left."""
+    from muqeem.establishments.models import Establishment
+    from muqeem.fees import services as fee_services
+
+    real_debit = fee_services.establishment_balance_debit
+
+    def suspended_first(*, establishment, amount_halalas):  # type: ignore[no-untyped-def]
+        Establishment.objects.filter(pk=establishment.pk).update(
+            suspended_at=timezone.now(), suspension_reason="audit"
+        )
+        real_debit(establishment=establishment, amount_halalas=amount_halalas)
+
+    monkeypatch.setattr(fee_services, "establishment_balance_debit", suspended_first)
+    before = establishment.balance_halalas
+    with pytest.raises(DomainError) as refused:
+        _renew(hr_officer, resident)
+    assert refused.value.code == ErrorCode.ESTABLISHMENT_SUSPENDED
+    establishment.refresh_from_db()
+    assert establishment.suspended_at is None  # rolled back with the rest
+    assert establishment.balance_halalas == before
+    assert not ServiceRequest.objects.exists()
