@@ -344,10 +344,13 @@ def _kind(kind: str) -> ImportKind:
 @staff_required
 def import_view(request: HttpRequest, kind: str) -> HttpResponse:
     import_kind = _kind(kind)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = ImportForm(request.POST if posted else None, request.FILES if posted else None)
     context = _base_context(request)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        status = 400
+    elif request.method == "POST":
         upload = form.cleaned_data["file"]
         try:
             if upload.size > imports.MAX_FILE_BYTES:

@@ -42,6 +42,14 @@ def _invalid(form: Any) -> DomainError:
     )
 
 
+def _fields_to_form(error: DomainError, form: Any) -> None:
+    """The service's own field messages ("The payment time is in the future.") shown at the field."""
+    for name, field_messages in error.fields.items():
+        if name in form.fields:
+            for message in field_messages:
+                form.add_error(name, str(message))
+
+
 @staff_required
 def bills_view(request: HttpRequest) -> HttpResponse:
     search = StaffSearchForm(request.GET or None)
@@ -106,6 +114,7 @@ def bill_confirm_view(request: HttpRequest, number: str) -> HttpResponse:
             actor=cast(User, request.user),
         )
     except DomainError as exc:
+        _fields_to_form(exc, form)
         return _detail(request, bill, status=exc.http_status, error=exc, confirm_form=form)
     if not result.replayed:
         messages.success(
@@ -129,6 +138,7 @@ def bill_reverse_view(request: HttpRequest, number: str) -> HttpResponse:
             actor=cast(User, request.user), number=bill.number, reason=form.cleaned_data["reason"]
         )
     except DomainError as exc:
+        _fields_to_form(exc, form)
         return _detail(request, bill, status=exc.http_status, error=exc, reason_form=form)
     messages.success(
         request, _("The payment of bill {number} was reversed.").format(number=bill.number)

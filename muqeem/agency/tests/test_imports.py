@@ -398,3 +398,12 @@ def test_template_download(operator_client):
     assert out["Content-Type"] == "text/csv"
     assert out.content.startswith("\ufeff".encode())
     assert "رقم المخالفة / fine_number".encode() in out.content or b"fine_number" in out.content
+
+
+def test_page_without_a_file_is_400_with_the_field_error_and_imports_nothing(operator_client):
+    from muqeem.agency.models import AgencyImport
+
+    out = operator_client.post("/authority/agency/imports/absence/", {})
+    assert out.status_code == 400
+    assert out.context["form"].errors["file"]
+    assert not AgencyImport.objects.exists()

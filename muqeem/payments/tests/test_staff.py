@@ -142,3 +142,18 @@ def test_staff_list_query_count_does_not_grow(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(URL)
     assert response.content.decode().count("data-bill=") == 11
+
+
+def test_a_payment_time_in_the_future_is_told_at_its_field(client, bill, establishment, operator):
+    client.force_login(operator)
+    before = establishment.balance_halalas
+    data = {**manual(bill), "paid_at": "2099-01-05T10:30"}
+    response = client.post(f"{detail(bill)}confirm/", data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="error-paid_at"' in page
+    assert "The payment time is in the future." in page or "المستقبل" in page
+    bill.refresh_from_db()
+    establishment.refresh_from_db()
+    assert bill.status == BillStatus.UNPAID
+    assert establishment.balance_halalas == before
