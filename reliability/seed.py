@@ -104,7 +104,7 @@ def seed(args: argparse.Namespace) -> None:
                 "renewal": _pool(establishment, 60 * scale),
                 "visa": _pool(establishment, 30 * scale),
                 "transfer_out": _pool(establishment, 10 * scale),
-                "bulk": _pool(establishment, 40 * scale),
+                "bulk": _pool(establishment, 120 * scale),
                 "read": _pool(establishment, 10),
                 # The soak's writes draw from their own residents, so that a long soak never runs
                 # out of work and turns into reads only.
