@@ -736,11 +736,19 @@ class Run:
         )
 
     def wait_bulk(self, batch: int, timeout: float = 600) -> dict[str, Any]:
+        """Until the batch is closed, running the every-minute recovery every 10 s as its timer
+        would (a row claimed by a worker that died is only taken up again by it)."""
         deadline = time.monotonic() + timeout
+        next_recovery = time.monotonic() + 10
         while time.monotonic() < deadline:
             b = self.bulk_state(batch)
             if b["status"] in ("done", "failed"):
                 return b
+            if time.monotonic() >= next_recovery:
+                said = self.recover()
+                if '"bulk_batches_resumed": []' not in said:
+                    self.say(f"  the every-minute recovery said: {said}")
+                next_recovery = time.monotonic() + 10
             time.sleep(0.5)
         raise SystemExit(f"bulk batch {batch} did not finish in {timeout:.0f} s")
 
