@@ -65,7 +65,7 @@ BIN = ROOT / ".venv" / "bin"
 PYTHON = str(BIN / "python")
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/muqeem_reliability"
 VAR = ROOT / "var" / "reliability"
-DROP_EVERY_SECONDS = 2.0  # the connections-dropped fault: mid-transaction for many requests
+DROP_EVERY_SECONDS = 1.0  # the connections-dropped fault: mid-transaction for many requests
 # How long one client keeps retrying one operation: longer than a claim on an Idempotency-Key takes
 # to go stale (two minutes, muqeem/api/services.py), which is what frees the key of a request cut off
 # while the database was down and could not be told to free it.
