@@ -816,14 +816,14 @@ class Run:
         while int(self.psql(rows_done, database="own")) < 3 and time.monotonic() < deadline:
             time.sleep(0.02)
         self.kill_worker()
-        at_kill = self.bulk_state(bulk["batch"])
+        at_kill = int(self.psql(rows_done, database="own"))
         self.start_worker()
         self.worker_down = False
         time.sleep(9)  # past BULK_STALE_SECONDS and TASKS_LOST_AFTER_SECONDS
         recovered = self.recover()
         final = self.wait_bulk(bulk["batch"])
         self.say(
-            f"  killed at {at_kill['done']} of {bulk['rows']} row(s); the every-minute recovery said: "
+            f"  killed with {at_kill} of {bulk['rows']} row(s) done; the every-minute recovery said: "
             f"{recovered or 'nothing to do'}; then {self.bulk_text(bulk['batch'])}"
         )
         if final["status"] != "done":
@@ -856,14 +856,15 @@ class Run:
         tests = "muqeem/reliability/tests/test_clock_edges.py"
         done = subprocess.run(  # noqa: S603
             [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", tests],
-            cwd=ROOT, env={**os.environ, "DATABASE_URL": ""}, capture_output=True, text=True,
+            cwd=ROOT, env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            capture_output=True, text=True,
             check=False,
         )  # fmt: skip
         last = (done.stdout.strip().splitlines() or ["no output"])[-1]
         self.say(f"  {tests}: {last}")
         if done.returncode:
             self.failed = True
-            self.say(done.stdout[-3000:])
+            self.say(done.stdout[-3000:] + done.stderr[-3000:])
 
     def wait_outboxes(self, timeout: float = 240) -> str:
         """Until every SMS is sent and every webhook delivery delivered, running the every-minute
@@ -986,18 +987,23 @@ class Run:
             "rss_end_mib": round(rss_end / 1024), "growth_pct": round(growth, 1),
             "refused": stats.refused,
         }  # fmt: skip
-        ok = errs == 0 and p99 < 250 and growth < 10
+        # Latency and memory are targets of the 15-minute soak on a machine doing nothing else; the
+        # bounded form in CI shares the machine and lasts 30 s, so there they are reported, and only
+        # errors fail it (no timed assertion in CI).
+        targets_met = p99 < 250 and growth < 10
+        ok = errs == 0 and (targets_met or self.args.quick)
         self.say(
             f"  {'HELD' if ok else 'FAILED'}: {stats.sent} requests, {errs} errors, "
             f"{stats.refused} refused by the rules, p50 {p50:.0f} ms, p99 {p99:.0f} ms "
             f"(target < 250), gunicorn workers' memory {rss_start / 1024:.0f} → "
             f"{rss_end / 1024:.0f} MiB ({growth:+.1f} %, target < 10 %)"
+            + ("" if targets_met or not self.args.quick else "; targets not held, reported only")
         )
         for problem in stats.problems[:10]:
             self.say(f"    problem: {problem}")
         if not ok:
             self.failed = True
-        self.check("soak", None)
+        self.check("soak", stats)
 
     def main(self) -> int:
         started = time.monotonic()

@@ -122,10 +122,10 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------------------------
-# SQLite is the embedded default; DATABASE_URL=postgres://... selects PostgreSQL.
+# SQLite is the embedded default; DATABASE_URL=postgres://... selects PostgreSQL (empty = unset).
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'muqeem.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'muqeem.sqlite3'}",
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
