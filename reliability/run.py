@@ -686,7 +686,8 @@ class Run:
                     recovered.append(said.replace("\n", "; "))
                 next_recovery = time.monotonic() + 10
             time.sleep(0.5)
-        self.say(f"  the task queue did not drain in {timeout:.0f} s")
+        self.failed = True
+        self.say(f"  FAILED: the task queue did not drain in {timeout:.0f} s")
 
     def summary(self, stats: Stats, seconds: float) -> None:
         if self.worker_restarts:

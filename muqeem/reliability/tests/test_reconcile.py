@@ -190,7 +190,7 @@ def _task_left_in_queue(a: dict[str, Any]) -> None:
         task_path="muqeem.web.tasks.daily_jobs_task",
         queue_name="default",
         backend_name="default",
-        run_after=timezone.now() - timedelta(minutes=1),
+        run_after=timezone.now() - timedelta(minutes=2),
         exception_class_path="",
         traceback="",
     )
@@ -313,3 +313,35 @@ def test_refunds_and_payment_reversals_written_by_the_services_reconcile(activit
     assert report.passed, [c.problems for c in report.checks if not c.passed]
     ledger = next(c for c in report.checks if c.name == "ledger_audited")
     assert ledger.counts["journals"] == ledger.counts["ledger_audits"]
+
+
+def _task(status: str, *, run_after: Any, started_at: Any = None) -> None:
+    DBTaskResult.objects.create(
+        status=status,
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="muqeem.web.tasks.daily_jobs_task",
+        queue_name="default",
+        backend_name="default",
+        run_after=run_after,
+        started_at=started_at,
+        exception_class_path="",
+        traceback="",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("status", "age", "fails"),
+    [
+        ("READY", timedelta(seconds=5), False),  # just became due: in hand
+        ("READY", timedelta(minutes=5), True),  # waited long past its time
+        ("RUNNING", timedelta(seconds=5), False),  # in flight
+        ("RUNNING", timedelta(hours=2), True),  # stuck: the recovery would run it again
+    ],
+)
+def test_the_queue_check_tells_a_task_in_hand_from_one_left_behind(status, age, fails, settings):
+    settings.TASKS_LOST_AFTER_SECONDS = 900
+    moment = timezone.now() - age
+    _task(status, run_after=moment, started_at=moment if status == "RUNNING" else None)
+    (check,) = reconcile_run(only=["task_queue"]).checks
+    assert check.passed is not fails
