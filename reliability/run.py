@@ -384,7 +384,8 @@ class Load:
                 threading.Thread(
                     target=lambda: results.append(
                         settle(self.base, stats, path, payload, auth=auth, key=key)
-                    )
+                    ),
+                    daemon=True,
                 )
                 for _ in range(2)
             ]
@@ -488,7 +489,7 @@ def clients(load: Load, stats: Stats, *, count: int, operations: int, seed: int)
                 stats.problem(f"client error {kind}: {exc!r}")
 
     started = time.monotonic()
-    threads = [threading.Thread(target=worker) for _ in range(count)]
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(count)]
     for t in threads:
         t.start()
     for t in threads:
@@ -756,7 +757,7 @@ class Run:
     def under_fault(self, load: Load, name: str, fault: Any, operations: int) -> None:
         stats = Stats()
         stop = threading.Event()
-        thread = threading.Thread(target=fault, args=(stop,))
+        thread = threading.Thread(target=fault, args=(stop,), daemon=True)
         thread.start()
         seconds = clients(load, stats, count=50, operations=operations, seed=hash(name) % 1000)
         stop.set()
@@ -965,7 +966,7 @@ class Run:
             delay = due - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            t = threading.Thread(target=tick, args=(i,))
+            t = threading.Thread(target=tick, args=(i,), daemon=True)
             t.start()
             threads.append(t)
             i += 1
