@@ -66,6 +66,23 @@ def _send_activation(user: User) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
+def password_set_notify(*, user: User) -> None:
+    """Tell the user their password was set (ASVS 2.2.3): a change they did not make is something to
+    report at once. The e-mail carries no link and no secret."""
+    if not user.email:
+        return
+    subject = in_both_languages(lambda: _("Your Muqeem password was set"), separator=" / ")
+    body = in_both_languages(
+        lambda: _(
+            "Hello {name}. The password of your Muqeem account {username} was set just now. If "
+            "this was not you, tell your establishment's main user at once so that they "
+            "deactivate the account."
+        ).format(name=user.display_name(), username=user.username),
+        separator="\n\n",
+    )
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
 def user_create(
     *,
     actor: User,

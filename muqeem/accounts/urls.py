@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from muqeem.accounts import views
 
@@ -10,11 +10,7 @@ urlpatterns = [
     path("security-code/", views.security_code_view, name="security_code"),
     path(
         "activate/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/activate.html",
-            success_url=reverse_lazy("accounts:activated"),
-            post_reset_login=False,
-        ),
+        views.ActivateView.as_view(),
         name="activate",
     ),
     path(

@@ -11,7 +11,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from muqeem.accounts.security_code import (
     security_code_send,
     security_code_verify,
 )
+from muqeem.accounts.services import password_set_notify
 from muqeem.core.errors import DomainError
 
 # Session key of a login whose password was right but whose security code is not in yet (staff and
@@ -201,3 +202,16 @@ def _security_code_page(
         },
         status=400 if error is not None else 200,
     )
+
+
+class ActivateView(auth_views.PasswordResetConfirmView):
+    """Setting a password from an activation link; the account's owner is told by e-mail."""
+
+    template_name = "accounts/activate.html"
+    success_url = reverse_lazy("accounts:activated")
+    post_reset_login = False
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        password_set_notify(user=form.user)
+        return response

@@ -58,6 +58,12 @@ def test_main_user_creates_a_restricted_colleague_who_activates_and_sees_only_wh
         set_url, {"new_password1": "A-good-pass-2026", "new_password2": "A-good-pass-2026"}
     )
     assert done.status_code == 302
+    # Sara is told her password was set (ASVS 2.2.3), in both languages, with no link in it.
+    assert len(mail.outbox) == 2
+    notice = mail.outbox[1]
+    assert notice.to == ["sara@example.com"]
+    assert "sara.hr" in notice.body and "http" not in notice.body
+    assert "Muqeem password" in notice.subject
     # The link works once only.
     assert b'id="invalid-link"' in Client().get(path, follow=True).content
     login = Client().post(
