@@ -241,6 +241,8 @@ SMS_HTTP_TIMEOUT_SECONDS = float(os.environ.get("SMS_HTTP_TIMEOUT_SECONDS", "5")
 # Multiplies the waits before an SMS or a webhook delivery is tried again (1, 5, 30 minutes…). Keep 1
 # in production; a rehearsal (the reliability run) shortens them with 0.1.
 RETRY_DELAY_SCALE = float(os.environ.get("RETRY_DELAY_SCALE", "1"))
+# The SMS outbox keeps a message's body and number this many days, then the daily job erases them.
+SMS_RETENTION_DAYS = int(os.environ.get("SMS_RETENTION_DAYS", "90"))
 
 # Recovery after a worker dies (`manage.py tasks_recover`, every minute): a bulk run silent this long
 # is resumed; any other background task still "running" after this long is recorded as lost.

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Right
 from django.utils import timezone
 
 from muqeem.notifications.models import SmsMessage, SmsStatus
@@ -73,3 +74,14 @@ def _schedule_retry(message_id: int, run_after: datetime) -> None:
         sms_deliver_task.using(run_after=run_after).enqueue(message_id=message_id)
     else:
         SmsMessage.objects.filter(pk=message_id).update(status=SmsStatus.FAILED)
+
+
+def sms_outbox_redact(*, now: datetime | None = None) -> int:
+    """Retention (ASVS 8.3.8): the body and most of the number of a message sent or failed more
+    than `SMS_RETENTION_DAYS` ago are erased; the row stays, so counts and statuses still add up.
+    Idempotent; returns how many messages were redacted."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.SMS_RETENTION_DAYS)
+    old = SmsMessage.objects.filter(
+        created_at__lt=cutoff, status__in=[SmsStatus.SENT, SmsStatus.FAILED]
+    ).exclude(body=REDACTED)
+    return old.update(body=REDACTED, to=Concat(Value("•••"), Right("to", 3)), last_error="")

@@ -14,6 +14,7 @@ from muqeem.eservices.exit_reentry.services import visas_daily_run
 from muqeem.eservices.final_exit.services import final_exits_daily_run
 from muqeem.eservices.service_transfer.services import transfers_expire_run
 from muqeem.exception_requests.services import exception_requests_expire_run
+from muqeem.notifications.services import sms_outbox_redact
 from muqeem.webhooks.services import webhook_deliveries_retry_due
 
 
@@ -25,6 +26,7 @@ def daily_jobs_run(*, on: date) -> dict[str, Any]:
     # After the visa job, so visas it has just expired are not offered as unused.
     alerts = alerts_daily_run(on=on)
     purged = idempotency_records_purge()
+    sms_redacted = sms_outbox_redact()
     # A safety net: deliveries whose retry could not be scheduled on the task backend.
     webhooks_retried = webhook_deliveries_retry_due()
     # Last, so the events the job itself recorded are linked into the audit hash chain too.
@@ -37,6 +39,7 @@ def daily_jobs_run(*, on: date) -> dict[str, Any]:
         "exception_approvals_expired": exceptions,
         "alerts": alerts,
         "idempotency_records_purged": purged,
+        "sms_redacted": sms_redacted,
         "webhooks_retried": webhooks_retried,
         "audit_sealed": sealed.sealed,
     }

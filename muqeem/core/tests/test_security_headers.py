@@ -59,3 +59,19 @@ def test_passwords_need_twelve_characters_and_not_a_common_one(password, accepte
     else:
         with pytest.raises(ValidationError):
             validate_password(password)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "content_type"),
+    [
+        ("/accounts/login/", "text/html; charset=utf-8"),
+        ("/verify/not-a-token/", "text/html; charset=utf-8"),
+        ("/api/v1/residents/", "application/json"),  # JSON is UTF-8 by definition (RFC 8259)
+        ("/api/v1/schema/", "application/vnd.oai.openapi"),
+    ],
+)
+def test_every_response_names_its_type_and_character_set(client, url, content_type):
+    response = client.get(url)
+    assert response["Content-Type"].startswith(content_type)
+    assert response["X-Content-Type-Options"] == "nosniff"
