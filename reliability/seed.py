@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +53,15 @@ BANK_KEY = "mqi_reliability_bank_key_not_a_secret"
 ESTABLISHMENTS = 6
 
 
-def _pool(establishment: Establishment, count: int) -> list[str]:
-    residents = ResidentFactory.create_batch(count, establishment=establishment)
+def _pool(establishment: Establishment, count: int, **fields: Any) -> list[str]:
+    residents = ResidentFactory.create_batch(count, establishment=establishment, **fields)
     return [r.iqama_number for r in residents]
+
+
+def _visa_pool(establishment: Establishment, count: int) -> list[str]:
+    """Residents a two-month visa can be issued to: the iqama must outlast the stay abroad (the
+    factory's resident, whose iqama expires in 60 days, is refused by that rule)."""
+    return _pool(establishment, count, iqama_expiry_date=timezone.localdate() + timedelta(days=300))
 
 
 def seed(args: argparse.Namespace) -> None:
@@ -102,14 +109,14 @@ def seed(args: argparse.Namespace) -> None:
                 "password": TEST_PASSWORD,
                 "api_key": raw,
                 "renewal": _pool(establishment, 60 * scale),
-                "visa": _pool(establishment, 30 * scale),
+                "visa": _visa_pool(establishment, 30 * scale),
                 "transfer_out": _pool(establishment, 10 * scale),
                 "bulk": _pool(establishment, 120 * scale),
                 "read": _pool(establishment, 10),
                 # The soak's writes draw from their own residents, so that a long soak never runs
                 # out of work and turns into reads only.
                 "soak_renewal": _pool(establishment, soak_share),
-                "soak_visa": _pool(establishment, soak_share),
+                "soak_visa": _visa_pool(establishment, soak_share),
                 "bills": list(bills),
                 "bill_amounts": bills,
             }
