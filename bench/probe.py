@@ -45,6 +45,22 @@ def _short(sql: str, limit: int = 160) -> str:
     return sql if len(sql) <= limit else sql[: limit - 1] + "…"
 
 
+def locks_establishment(sql: str) -> bool:
+    """Whether a statement takes the establishment's row lock: an UPDATE of the establishments
+    table (the balance debit), or a SELECT … FOR [NO KEY] UPDATE whose lock covers it (no `OF`, or an
+    `OF` naming it or the bare write's alias `e`)."""
+    s = " ".join(sql.upper().replace('"', "").split())
+    if s.startswith("UPDATE ESTABLISHMENTS_ESTABLISHMENT "):
+        return True
+    if " FOR UPDATE" not in s and " FOR NO KEY UPDATE" not in s:
+        return False
+    tail = s.rsplit(" FOR ", 1)[1]
+    if " OF " not in tail:
+        return "ESTABLISHMENTS_ESTABLISHMENT" in s
+    names = {n.strip() for n in tail.split(" OF ", 1)[1].split(",")}
+    return bool(names & {"ESTABLISHMENTS_ESTABLISHMENT", "E"})
+
+
 class Timeline:
     """Each statement's start and end (perf_counter), to see how long a lock is held."""
 
@@ -58,10 +74,10 @@ class Timeline:
         finally:
             self.rows.append((started, time.perf_counter(), sql))
 
-    def lock_hold(self, marker: str) -> float | None:
-        """Seconds from the start of the first statement containing `marker` to the end of the
-        COMMIT that follows it."""
-        start = next((s for s, _e, sql in self.rows if marker in sql), None)
+    def lock_hold(self, locks: Callable[[str], bool]) -> float | None:
+        """Seconds from the start of the first statement `locks` picks to the end of the COMMIT
+        that follows it."""
+        start = next((s for s, _e, sql in self.rows if locks(sql)), None)
         if start is None:
             return None
         end = next((e for s, e, sql in self.rows if s >= start and sql.startswith("COMMIT")), None)
@@ -107,8 +123,9 @@ class Probe:
                     profiler.disable()
             finally:
                 del connection._commit  # type: ignore[attr-defined]
-            # The first row lock a request takes is its establishment's (the house lock order).
-            hold = timeline.lock_hold("FOR UPDATE")
+            # From the statement that locks the establishment's row (the balance debit, last in the
+            # house lock order of ADR 0004) to the COMMIT.
+            hold = timeline.lock_hold(locks_establishment)
             if hold is not None:
                 holds.append(hold)
             if i == 0:
