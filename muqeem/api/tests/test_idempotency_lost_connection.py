@@ -19,21 +19,33 @@ pytestmark = [
 ]
 
 
-def test_a_request_cut_off_from_the_database_frees_its_key_for_the_retry(
-    api: Any, resident: Any, establishment: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _cut_the_connection_once(monkeypatch: pytest.MonkeyPatch, *, after_the_work: bool) -> None:
+    """The first renewal's session is ended by the server (as a restart or pg_terminate_backend
+    does), before the renewal runs or after it has committed."""
     real_renew = renewals.iqama_renew
     calls = {"n": 0}
 
-    def renew_after_losing_the_connection(**kwargs: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            # The server ends this session, as a restart or pg_terminate_backend does.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
-        return real_renew(**kwargs)
+    def cut() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
 
-    monkeypatch.setattr(renewals, "iqama_renew", renew_after_losing_the_connection)
+    def renew(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        first = calls["n"] == 1
+        if first and not after_the_work:
+            cut()
+        result = real_renew(**kwargs)
+        if first and after_the_work:
+            cut()
+        return result
+
+    monkeypatch.setattr(renewals, "iqama_renew", renew)
+
+
+def test_a_request_cut_off_from_the_database_frees_its_key_for_the_retry(
+    api: Any, resident: Any, establishment: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _cut_the_connection_once(monkeypatch, after_the_work=False)
     payload = {"iqama_number": resident.iqama_number, "period_months": 12}
 
     first = api.post(
@@ -56,18 +68,7 @@ def test_a_request_cut_off_from_the_database_frees_its_key_for_the_retry(
 def test_a_connection_lost_after_the_work_committed_still_answers_once(
     api: Any, resident: Any, establishment: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_renew = renewals.iqama_renew
-    calls = {"n": 0}
-
-    def renew_then_lose_the_connection(**kwargs: Any) -> Any:
-        calls["n"] += 1
-        result = real_renew(**kwargs)
-        if calls["n"] == 1:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
-        return result
-
-    monkeypatch.setattr(renewals, "iqama_renew", renew_then_lose_the_connection)
+    _cut_the_connection_once(monkeypatch, after_the_work=True)
     payload = {"iqama_number": resident.iqama_number, "period_months": 12}
 
     first = api.post(
