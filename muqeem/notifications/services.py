@@ -85,3 +85,30 @@ def sms_outbox_redact(*, now: datetime | None = None) -> int:
         created_at__lt=cutoff, status__in=[SmsStatus.SENT, SmsStatus.FAILED]
     ).exclude(body=REDACTED)
     return old.update(body=REDACTED, to=Concat(Value("•••"), Right("to", 3)), last_error="")
+
+
+def sms_outbox_requeue_orphans(*, now: datetime | None = None) -> int:
+    """A message committed with its change whose delivery task was never enqueued (the connection
+    was cut between the COMMIT and the enqueue that follows it) would wait for ever. Run every
+    minute by `tasks_recover`: a queued message never tried, older than `TASKS_LOST_AFTER_SECONDS`
+    and with no delivery task waiting or running, is handed to the worker again. Delivery is
+    idempotent (a sent message is not sent again). Returns how many were handed over."""
+    from muqeem.notifications.tasks import sms_deliver_task
+
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.TASKS_LOST_AFTER_SECONDS)
+    candidates = list(
+        SmsMessage.objects.filter(
+            status=SmsStatus.QUEUED, attempts=0, sensitive=False, created_at__lt=cutoff
+        ).values_list("pk", flat=True)[:500]
+    )
+    if candidates and settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
+        from django_tasks_db.models import DBTaskResult
+
+        pending = DBTaskResult.objects.filter(
+            status__in=["READY", "RUNNING"], task_path=sms_deliver_task.module_path
+        ).values_list("args_kwargs", flat=True)
+        waiting = {(a.get("kwargs") or {}).get("message_id") for a in pending}
+        candidates = [pk for pk in candidates if pk not in waiting]
+    for pk in candidates:
+        sms_deliver_task.enqueue(message_id=pk)
+    return len(candidates)

@@ -116,3 +116,26 @@ def test_a_shortened_sms_retry_is_due_sooner(settings):
     assert sms_deliver(message_id=message.pk) is False
     retry = DBTaskResult.objects.get(status="READY")
     assert before + timedelta(seconds=5) < retry.run_after < timezone.now() + timedelta(seconds=7)
+
+
+def test_an_sms_whose_delivery_was_never_enqueued_is_handed_to_the_worker_once(settings):
+    from muqeem.notifications.services import sms_outbox_requeue_orphans
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    settings.TASKS_LOST_AFTER_SECONDS = 900
+    long_ago = timezone.now() - timedelta(minutes=20)
+    orphan = SmsMessage.objects.create(to="966500000001", body="renewed")
+    recent = SmsMessage.objects.create(to="966500000002", body="renewed")
+    sent = SmsMessage.objects.create(to="966500000003", body="renewed", status=SmsStatus.SENT)
+    code = SmsMessage.objects.create(to="966500000004", body="••••••", sensitive=True)
+    SmsMessage.objects.filter(pk__in=[orphan.pk, sent.pk, code.pk]).update(created_at=long_ago)
+
+    assert sms_outbox_requeue_orphans() == 1
+    (task,) = DBTaskResult.objects.filter(status="READY")
+    assert task.args_kwargs["kwargs"] == {"message_id": orphan.pk}
+    assert recent.pk != orphan.pk
+    # Its task is waiting now: the next minute's recovery does not hand it over twice.
+    assert sms_outbox_requeue_orphans() == 0
+    assert DBTaskResult.objects.count() == 1
