@@ -29,8 +29,7 @@ from muqeem.accounts.passwords import (
     password_sha1,
     sorted_file_contains,
 )
-from muqeem.accounts.services import activation_link, user_create
-from tests.factories import UserFactory
+from muqeem.accounts.services import activation_link
 
 ROOT = Path(__file__).resolve().parents[3]
 BREACHED = "Correct-horse-battery-2026"  # long and uncommon: only the breach list refuses it
@@ -174,19 +173,7 @@ def test_without_the_list_nothing_is_checked(breach_list: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_a_breached_password_is_refused_when_activating(
-    establishment: Any, breach_list: Path
-) -> None:
-    main = UserFactory(establishment=establishment, is_main_user=True)
-    newcomer = user_create(
-        actor=main,
-        username="new.officer",
-        email="new.officer@example.com",
-        first_name="New",
-        last_name="Officer",
-        full_name_ar="موظف جديد",
-        permissions=[],
-    )
+def test_a_breached_password_is_refused_when_activating(newcomer: Any, breach_list: Path) -> None:
     client = Client()
     page = client.get(urlsplit(activation_link(newcomer)).path, follow=True)
     form_url = page.redirect_chain[-1][0]

@@ -13,24 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from muqeem.accounts.models import User
-from muqeem.accounts.services import activation_link, user_create
-from tests.factories import UserFactory
+from muqeem.accounts.services import activation_link
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def newcomer(establishment) -> User:
-    main = UserFactory(establishment=establishment, is_main_user=True)
-    return user_create(
-        actor=main,
-        username="new.officer",
-        email="new.officer@example.com",
-        first_name="New",
-        last_name="Officer",
-        full_name_ar="موظف جديد",
-        permissions=[],
-    )
 
 
 def _activate(client: Client, user: User, password: str):
