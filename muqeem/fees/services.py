@@ -96,48 +96,84 @@ def ledger_post_charge(
             ErrorCode.INSUFFICIENT_BALANCE,
             {"balance": Money(establishment.balance_halalas), "total": Money(total)},
         )
-    journal = LedgerJournal.objects.create(
-        kind=JournalKind.CHARGE,
-        establishment=establishment,
-        service_request=service_request,
-        idempotency_key=idempotency_key,
-        reference=service_request.number,
-        occurred_at=timezone.now(),
-        actor=actor,
-    )
-    entries = [
-        LedgerLine(
-            journal=journal,
-            account=LedgerAccount.ESTABLISHMENT,
-            establishment=establishment,
-            amount_halalas=-total,
-        )
-    ]
-    entries += [
-        LedgerLine(
-            journal=journal,
-            account=LedgerAccount.REVENUE,
-            fee_code=line.code,
-            amount_halalas=line.amount_halalas,
-        )
-        for line in lines
-        if line.amount_halalas
-    ]
-    LedgerLine.objects.bulk_create(entries)
-    event = audit_event_build(
-        event_type=AuditEventType.LEDGER_POSTED,
+    events: list[AuditEvent] = []
+    (journal,) = ledger_post_charges(
         actor=actor,
         establishment=establishment,
-        service_request=service_request,
-        extra={"journal": journal.pk, "kind": JournalKind.CHARGE, "amount_halalas": -total},
+        charges=[(service_request, lines, idempotency_key)],
+        audit_into=events,
     )
     if audit_into is None:
-        event.save()
+        events[0].save()
     else:
-        audit_into.append(event)
+        audit_into += events
     if debit:
         establishment_balance_debit(establishment=establishment, amount_halalas=total)
     return journal
+
+
+def ledger_post_charges(
+    *,
+    actor: User | None,
+    establishment: Establishment,
+    charges: Sequence[tuple[ServiceRequest, Sequence[FeeLine], str]],
+    audit_into: list[AuditEvent],
+) -> list[LedgerJournal]:
+    """The charge journals of several requests of one establishment, each (request, fee lines,
+    journal idempotency key), in three statements whatever their number: the journals, all their lines, and the caller's insert of the audit events collected in
+    `audit_into`. Requests whose quote is zero get no journal. The balance is left to the caller's
+    `establishment_balance_debit` of the total, its last statement."""
+    now = timezone.now()
+    charged = [
+        (request, lines, key, total)
+        for request, lines, key in charges
+        if (total := sum(line.amount_halalas for line in lines))
+    ]
+    journals = LedgerJournal.objects.bulk_create(
+        [
+            LedgerJournal(
+                kind=JournalKind.CHARGE,
+                establishment=establishment,
+                service_request=request,
+                idempotency_key=key,
+                reference=request.number,
+                occurred_at=now,
+                actor=actor,
+            )
+            for request, _lines, key, _total in charged
+        ]
+    )
+    entries: list[LedgerLine] = []
+    for journal, (request, lines, _key, total) in zip(journals, charged, strict=True):
+        entries.append(
+            LedgerLine(
+                journal=journal,
+                account=LedgerAccount.ESTABLISHMENT,
+                establishment=establishment,
+                amount_halalas=-total,
+            )
+        )
+        entries += [
+            LedgerLine(
+                journal=journal,
+                account=LedgerAccount.REVENUE,
+                fee_code=line.code,
+                amount_halalas=line.amount_halalas,
+            )
+            for line in lines
+            if line.amount_halalas
+        ]
+        audit_into.append(
+            audit_event_build(
+                event_type=AuditEventType.LEDGER_POSTED,
+                actor=actor,
+                establishment=establishment,
+                service_request=request,
+                extra={"journal": journal.pk, "kind": JournalKind.CHARGE, "amount_halalas": -total},
+            )
+        )
+    LedgerLine.objects.bulk_create(entries)
+    return journals
 
 
 def ledger_post_payment(

@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -175,7 +175,17 @@ def webhook_event_emit(
     transaction commits. `data` must be JSON-serialisable (dates and decimals are fine). An
     `event_type` of None emits nothing (a caller that maps states to events, where most states
     are not events)."""
-    if event_type is None:
+    return webhook_events_emit(
+        establishment_id=establishment_id, event_type=event_type, data=[data]
+    )
+
+
+def webhook_events_emit(
+    *, establishment_id: int | None, event_type: str | None, data: Sequence[dict[str, Any]]
+) -> list[WebhookDelivery]:
+    """`webhook_event_emit` for several events of one type and establishment (a bulk batch's
+    renewals): one event each, the endpoints read once and the deliveries inserted together."""
+    if event_type is None or not data:
         return []
     if event_type not in WebhookEventType.values:
         raise ValueError(f"unknown webhook event type {event_type!r}")
@@ -191,24 +201,27 @@ def webhook_event_emit(
     if not endpoints:
         return []
     now = timezone.now()
-    event_id = uuid.uuid4()
-    payload = {
-        "id": str(event_id),
-        "type": event_type,
-        "created": now.isoformat(),
-        "data": data,
-    }
-    deliveries = [
-        WebhookDelivery.objects.create(
-            endpoint=endpoint,
-            event_id=event_id,
-            event_type=event_type,
-            payload=payload,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        for endpoint in endpoints
-    ]
+    deliveries = []
+    for item in data:
+        event_id = uuid.uuid4()
+        payload = {
+            "id": str(event_id),
+            "type": event_type,
+            "created": now.isoformat(),
+            "data": item,
+        }
+        deliveries += [
+            WebhookDelivery(
+                endpoint=endpoint,
+                event_id=event_id,
+                event_type=event_type,
+                payload=payload,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for endpoint in endpoints
+        ]
+    deliveries = WebhookDelivery.objects.bulk_create(deliveries)
     _enqueue_on_commit([d.pk for d in deliveries])
     return deliveries
 

@@ -25,7 +25,7 @@ from muqeem.core.errors import (
     TransitionNotAllowed,
     Violation,
 )
-from muqeem.webhooks.services import REQUEST_EVENTS, webhook_event_emit
+from muqeem.webhooks.services import REQUEST_EVENTS, webhook_event_emit, webhook_events_emit
 from muqeem.workflow.machine import INITIAL_STATUS, RequestAction, RequestStatus, next_status
 from muqeem.workflow.models import RequestEvent, ServiceRequest
 
@@ -325,3 +325,91 @@ def service_request_finish(
     events += audit
     AuditEvent.objects.bulk_create(events)
     establishment_balance_debit(establishment=establishment, amount_halalas=quote.total_halalas)
+
+
+def service_requests_record_completed(
+    *,
+    actor: User,
+    service_type: str,
+    establishment: Establishment,
+    items: Sequence[tuple[Resident, str, str, Quote]],
+    audit_into: list[AuditEvent],
+) -> list[ServiceRequest]:
+    """The set form of `service_request_start` + `service_request_finish`'s completion, for
+    requests already assessed with no refusal: each (resident, idempotency key, payload hash,
+    quote) becomes a completed request with its submit and complete events and its webhook event,
+    in three statements whatever their number. The transition's audit events are collected in
+    `audit_into`; the charge (`fees.services.ledger_post_charges`) and the balance debit are the
+    caller's, the debit last (ADR 0004). A duplicate idempotency key fails the whole insert: the
+    caller's transaction rolls back and the requests go one by one."""
+    target = next_status(service_type, INITIAL_STATUS, RequestAction.COMPLETE)
+    if target is None:
+        raise ValueError(f"{service_type} requests cannot complete from {INITIAL_STATUS}")
+    now = timezone.now()
+    requests = ServiceRequest.objects.bulk_create(
+        [
+            ServiceRequest(
+                service_type=service_type,
+                establishment=establishment,
+                resident=resident,
+                status=target,
+                # Created (version 1) and completed (one transition), as one at a time would.
+                version=2,
+                submitted_by=actor,
+                idempotency_key=key,
+                payload_hash=payload_hash,
+                fee_total_halalas=quote.total_halalas,
+                fee_lines=quote.as_list(),
+                created_at=now,
+                updated_at=now,
+            )
+            for resident, key, payload_hash, quote in items
+        ]
+    )
+    events = []
+    for request in requests:
+        events += [
+            RequestEvent(
+                request=request,
+                action=RequestAction.SUBMIT,
+                from_status="",
+                to_status=INITIAL_STATUS,
+                actor=actor,
+                occurred_at=now,
+            ),
+            RequestEvent(
+                request=request,
+                action=RequestAction.COMPLETE,
+                from_status=INITIAL_STATUS,
+                to_status=target,
+                actor=actor,
+                occurred_at=now,
+                payload={},
+            ),
+        ]
+        audit_into.append(
+            audit_event_build(
+                event_type=AuditEventType.REQUEST_TRANSITIONED,
+                actor=actor,
+                establishment=establishment,
+                resident=request.resident,
+                service_request=request,
+                extra={"action": RequestAction.COMPLETE, "to": target},
+            )
+        )
+    RequestEvent.objects.bulk_create(events)
+    establishment_data_changed(establishment.pk)
+    webhook_events_emit(
+        establishment_id=establishment.pk,
+        event_type=REQUEST_EVENTS.get(target),
+        data=[
+            {
+                "request_number": request.number,
+                "service_type": service_type,
+                "status": target,
+                "iqama_number": getattr(request.resident, "iqama_number", None),
+            }
+            for request in requests
+        ],
+    )
+    return requests

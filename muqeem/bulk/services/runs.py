@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +33,15 @@ from muqeem.eservices.exit_reentry.services import (
     visa_issue,
     visa_issue_check,
 )
-from muqeem.eservices.iqama_renewal.services import iqama_renew, iqama_renewal_check
+from muqeem.eservices.iqama_renewal.services import (
+    RenewalCheck,
+    RenewalItem,
+    RenewalResult,
+    iqama_renew,
+    iqama_renew_many,
+    iqama_renewal_check,
+    iqama_renewal_check_many,
+)
 from muqeem.notifications.services import sms_send
 from muqeem.residents.models import Resident
 from muqeem.workflow.models import ServiceRequest
@@ -51,6 +59,8 @@ OPERATION_PERMISSION: dict[str, Permission] = {
 # Progress is written every this many rows (one aggregate query), not after each row.
 PROGRESS_EVERY = 20
 CHUNK = 200
+# The run claims, renews and records this many rows at a time (see `bulk_batch_execute`).
+GROUP = 100
 
 
 @contextmanager
@@ -99,15 +109,12 @@ def _check_row(actor: User, args: RowArguments) -> RowOutcome:
     """The dry run of one row: the service's own check, nothing else."""
     try:
         if args.operation == Operation.RENEW_IQAMA:
-            renewal = iqama_renewal_check(
-                actor=actor, iqama_number=args.iqama_number, period_months=args.months
+            return _renewal_check_outcome(
+                iqama_renewal_check(
+                    actor=actor, iqama_number=args.iqama_number, period_months=args.months
+                )
             )
-            violations = renewal.violations
-            fee = renewal.quote.total_halalas
-            detail = _resident_detail(renewal.resident) | {
-                "new_expiry": renewal.new_expiry.isoformat()
-            }
-        elif args.operation == Operation.ISSUE_EXIT_REENTRY:
+        if args.operation == Operation.ISSUE_EXIT_REENTRY:
             assert args.terms is not None  # noqa: S101 - read_row sets terms for this operation
             issue = visa_issue_check(actor=actor, iqama_number=args.iqama_number, terms=args.terms)
             violations = issue.violations
@@ -130,13 +137,40 @@ def _check_row(actor: User, args: RowArguments) -> RowOutcome:
     )
 
 
+def _renewal_check_outcome(check: RenewalCheck) -> RowOutcome:
+    return RowOutcome(
+        RowStatus.INVALID if check.violations else RowStatus.VALID,
+        [violation_dict(v) for v in check.violations],
+        fee_quoted_halalas=check.quote.total_halalas,
+        detail=_resident_detail(check.resident) | {"new_expiry": check.new_expiry.isoformat()},
+    )
+
+
+def _renewal_checks(
+    batch: BulkBatch, actor: User | None, group: list[tuple[BulkRow, RowReading]]
+) -> dict[tuple[str, int], RenewalCheck]:
+    """The dry run of the group's renewals as one set (`iqama_renewal_check_many`), in a savepoint:
+    if it breaks in the database, nothing of it is kept and each row is checked alone."""
+    if actor is None or not actor.has_service_permission(Permission.IQAMA_RENEWAL):
+        return {}
+    items = [
+        (reading.arguments.iqama_number, reading.arguments.months)
+        for _row, reading in group
+        if reading.arguments is not None and reading.arguments.operation == Operation.RENEW_IQAMA
+    ]
+    if len(items) < 2:
+        return {}
+    try:
+        with transaction.atomic():
+            return iqama_renewal_check_many(actor=actor, items=items)
+    except Exception:
+        logger.exception("bulk batch %s: a group's checks failed", batch.pk)
+        return {}
+
+
 def _execute_row(actor: User, batch: BulkBatch, row: BulkRow, args: RowArguments) -> RowOutcome:
     """Run one row through its service, in the service's own transaction."""
-    key = row_idempotency_key(
-        establishment_id=batch.establishment_id,
-        file_sha256=batch.file_sha256,
-        row_number=row.row_number,
-    )
+    key = _row_key(batch, row)
     expected = row.fee_quoted_halalas
     detail = dict(row.detail)
     try:
@@ -213,8 +247,8 @@ def _actor_for(batch: BulkBatch, user_id: int | None) -> User | None:
     return actor
 
 
-def _chunks(ids: list[int]) -> list[list[int]]:
-    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+def _chunks(ids: list[int], size: int = CHUNK) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 # --- Dry run ------------------------------------------------------------------------------------
@@ -249,14 +283,19 @@ def bulk_batch_validate(*, batch_id: int) -> BulkBatch | None:
         if row.status == RowStatus.PENDING
     ]
     try:
-        # One transaction per PROGRESS_EVERY rows (the checks' audit rows, the outcomes and the
-        # counters together) rather than two commits per row, each check in its own savepoint;
-        # the checks change nothing, so these commit asynchronously like any read's audit.
-        for start in range(0, len(pending), PROGRESS_EVERY):
+        # One transaction per GROUP rows (the checks' audit rows, the outcomes and the counters
+        # together): the group's renewals checked as a set, any other row and any renewal the set
+        # left through its service's check in its own savepoint; the checks change nothing, so
+        # these commit asynchronously like any read's audit.
+        for start in range(0, len(pending), GROUP):
+            group = pending[start : start + GROUP]
             with bookkeeping():
-                for row, reading in pending[start : start + PROGRESS_EVERY]:
-                    outcome = _validate_row(actor, batch, row, reading, done_before)
-                    _save_outcome(row.pk, RowStatus.PENDING, outcome)
+                checks = _renewal_checks(batch, actor, group)
+                outcomes = [
+                    (row.pk, _validate_row(actor, batch, row, reading, done_before, checks=checks))
+                    for row, reading in group
+                ]
+                _save_outcomes(outcomes, from_status=RowStatus.PENDING)
                 refresh_counters(batch_id)
     except Exception:
         batch_fail(batch_id)
@@ -270,6 +309,8 @@ def _validate_row(
     row: BulkRow,
     reading: RowReading,
     done_before: dict[str, ServiceRequest],
+    *,
+    checks: dict[tuple[str, int], RenewalCheck],
 ) -> RowOutcome:
     if reading.violations or reading.arguments is None:
         return RowOutcome(RowStatus.INVALID, reading.violations)
@@ -287,6 +328,10 @@ def _validate_row(
     if earlier is not None:
         detail = _resident_detail(earlier.resident) if earlier.resident else {}
         return RowOutcome(RowStatus.SKIPPED, request_number=earlier.number, detail=detail)
+    args = reading.arguments
+    check = checks.get((args.iqama_number, args.months))
+    if args.operation == Operation.RENEW_IQAMA and check is not None:
+        return _renewal_check_outcome(check)
     try:
         with transaction.atomic():
             return _check_row(actor, reading.arguments)
@@ -330,48 +375,129 @@ def bulk_batch_execute(*, batch_id: int, part: int = 0, parts: int = 1) -> BulkB
         .values_list("pk", flat=True)
     )
     start = len(ids) * part // parts if 0 <= part < parts else 0
-    # The service commits each row on its own (a durable transaction, which cannot be nested), so
-    # a row's outcome is written in one transaction with the claim of the next row (or with the
-    # progress): two commits per row instead of three. A worker that dies between the two leaves
-    # its row PROCESSING; the resumed run replays it by its idempotency key (see `batches`).
-    outcome: tuple[int, RowOutcome] | None = None
+    # Rows are claimed a group at a time (one transaction), the group's plain renewals done
+    # together by `iqama_renew_many` (one transaction), every other row of the group through its
+    # service one by one, and the group's outcomes written with the progress (one transaction).
+    # A worker that dies in between leaves its rows PROCESSING; the resumed run replays them by
+    # their idempotency keys (see `batches`).
     try:
-        since_progress = 0
         for chunk in [*_chunks(ids[start:]), *_chunks(ids[:start])]:
-            rows = BulkRow.objects.filter(pk__in=chunk, status=RowStatus.VALID)
-            for row in rows.order_by("row_number"):
-                claimed = _claim(row, outcome)
-                outcome = None
-                if not claimed:
-                    continue
-                outcome = (row.pk, _run_row(actor, batch, row))
-                since_progress += 1
-                if since_progress >= PROGRESS_EVERY:
+            for group in _chunks(chunk, GROUP):
+                rows = _claim_group(group)
+                if rows:
+                    _save_outcomes(_run_group(actor, batch, rows))
                     with bookkeeping():
-                        _save_outcome(outcome[0], RowStatus.PROCESSING, outcome[1])
                         refresh_counters(batch_id)
-                    outcome = None
-                    since_progress = 0
-        if outcome is not None:
-            with bookkeeping():
-                _save_outcome(outcome[0], RowStatus.PROCESSING, outcome[1])
     except Exception:
         batch_fail(batch_id)
         raise
     return _finish_run(batch_id)
 
 
-def _claim(row: BulkRow, previous: tuple[int, RowOutcome] | None) -> bool:
-    """Take the row (VALID → PROCESSING) unless another run took it first; `previous`, the outcome
-    of this run's last row, is written in the same transaction."""
+def _claim_group(ids: list[int]) -> list[BulkRow]:
+    """Take the group's rows still VALID (→ PROCESSING), passing over those another run holds or
+    has taken (`SKIP LOCKED` on PostgreSQL; SQLite has one writer at a time)."""
     with bookkeeping():
-        if previous is not None:
-            _save_outcome(previous[0], RowStatus.PROCESSING, previous[1])
-        claimed = BulkRow.objects.filter(pk=row.pk, status=RowStatus.VALID).update(
-            status=RowStatus.PROCESSING, attempts=row.attempts + 1, updated_at=timezone.now()
+        rows = list(
+            BulkRow.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, status=RowStatus.VALID)
+            .order_by("row_number")
         )
-    row.attempts += 1
-    return claimed == 1
+        if rows:
+            BulkRow.objects.filter(pk__in=[row.pk for row in rows]).update(
+                status=RowStatus.PROCESSING, attempts=F("attempts") + 1, updated_at=timezone.now()
+            )
+    for row in rows:
+        row.attempts += 1
+    return rows
+
+
+def _run_group(
+    actor: User | None, batch: BulkBatch, rows: list[BulkRow]
+) -> list[tuple[int, RowOutcome]]:
+    """The group's plain renewals in one set (`iqama_renew_many`); every row it leaves, and every
+    other operation, through `_run_row`."""
+    done: dict[str, RenewalResult] = {}
+    items: list[RenewalItem] = []
+    if actor is not None and actor.has_service_permission(Permission.IQAMA_RENEWAL):
+        for row in rows:
+            reading = read_row(row.input)
+            arguments = reading.arguments
+            if arguments is not None and arguments.operation == Operation.RENEW_IQAMA:
+                items.append(
+                    RenewalItem(
+                        iqama_number=arguments.iqama_number,
+                        period_months=arguments.months,
+                        idempotency_key=_row_key(batch, row),
+                        expected_total_halalas=row.fee_quoted_halalas,
+                    )
+                )
+    if actor is not None and len(items) > 1:
+        try:
+            done = iqama_renew_many(actor=actor, items=items)
+        except Exception:
+            # Rolled back as a whole; each row gets its own answer below.
+            logger.exception("bulk batch %s: a group of renewals failed", batch.pk)
+    outcomes = []
+    for row in rows:
+        renewal = done.get(_row_key(batch, row))
+        if renewal is None:
+            outcomes.append((row.pk, _run_row(actor, batch, row)))
+            continue
+        outcomes.append(
+            (
+                row.pk,
+                RowOutcome(
+                    RowStatus.DONE,
+                    fee_quoted_halalas=row.fee_quoted_halalas,
+                    fee_charged_halalas=renewal.request.fee_total_halalas,
+                    request_number=renewal.request.number,
+                    detail=dict(row.detail)
+                    | {"new_expiry": renewal.renewal.new_expiry.isoformat()},
+                ),
+            )
+        )
+    return outcomes
+
+
+def _row_key(batch: BulkBatch, row: BulkRow) -> str:
+    return row_idempotency_key(
+        establishment_id=batch.establishment_id,
+        file_sha256=batch.file_sha256,
+        row_number=row.row_number,
+    )
+
+
+def _save_outcomes(
+    outcomes: list[tuple[int, RowOutcome]], from_status: str = RowStatus.PROCESSING
+) -> None:
+    """A group's outcomes, one statement, each row only if still `from_status`."""
+    now = timezone.now()
+    with bookkeeping():
+        BulkRow.objects.filter(status=from_status).bulk_update(
+            [
+                BulkRow(
+                    pk=row_id,
+                    status=outcome.status,
+                    violations=outcome.violations,
+                    fee_quoted_halalas=outcome.fee_quoted_halalas,
+                    fee_charged_halalas=outcome.fee_charged_halalas,
+                    request_number=outcome.request_number,
+                    detail=outcome.detail,
+                    updated_at=now,
+                )
+                for row_id, outcome in outcomes
+            ],
+            [
+                "status",
+                "violations",
+                "fee_quoted_halalas",
+                "fee_charged_halalas",
+                "request_number",
+                "detail",
+                "updated_at",
+            ],
+        )
 
 
 def _run_row(actor: User | None, batch: BulkBatch, row: BulkRow) -> RowOutcome:

@@ -166,21 +166,33 @@ def test_statements_per_row_do_not_grow_with_the_batch(hr_officer, establishment
 def test_a_check_that_fails_in_the_database_fails_its_row_alone(
     hr_officer, establishment, monkeypatch
 ):
-    """The dry run commits its rows in groups; a check that breaks in the database is rolled back
-    to its own savepoint, so the rows around it keep their outcomes and their audit rows."""
+    """The dry run checks a group's renewals as a set and commits the group's rows together; a set
+    that breaks in the database is rolled back to its savepoint and its rows are checked one by one,
+    and a check that breaks there too is rolled back to its own savepoint, so the rows around it
+    keep their outcomes and their audit rows."""
     from muqeem.audit.models import AuditEvent, AuditEventType
     from muqeem.bulk.services import runs
 
     real_check = runs.iqama_renewal_check
+    real_check_many = runs.iqama_renewal_check_many
     broken = ResidentFactory(establishment=establishment)
 
-    def check(*, actor, iqama_number: str, period_months: int):
-        if iqama_number == broken.iqama_number:
+    def break_on_the_broken_resident(numbers) -> None:
+        if broken.iqama_number in numbers:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT * FROM no_such_table")
+
+    def check(*, actor, iqama_number: str, period_months: int):
+        break_on_the_broken_resident([iqama_number])
         return real_check(actor=actor, iqama_number=iqama_number, period_months=period_months)
 
+    def check_many(*, actor, items):
+        checks = real_check_many(actor=actor, items=items)
+        break_on_the_broken_resident([number for number, _months in items])
+        return checks
+
     monkeypatch.setattr(runs, "iqama_renewal_check", check)
+    monkeypatch.setattr(runs, "iqama_renewal_check_many", check_many)
     monkeypatch.setattr(bulk_batches, "_validate_task_enqueue", lambda batch_id: None)
     good = ResidentFactory.create_batch(2, establishment=establishment)
     content = csv_bytes(

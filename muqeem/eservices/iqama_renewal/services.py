@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
@@ -10,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from muqeem.audit.models import AuditEventType
-from muqeem.audit.services import audit_event_build, audit_record
+from muqeem.audit.models import AuditEvent, AuditEventType
+from muqeem.audit.services import audit_event_build
 from muqeem.core.dates import format_gregorian, today
 from muqeem.core.errors import DomainError, ErrorCode, QuoteChanged, Violation
 from muqeem.core.i18n import in_both_languages
@@ -23,18 +24,25 @@ from muqeem.exception_requests.services import exception_waivers_filter
 from muqeem.fees.quotes import Quote
 from muqeem.fees.schedule import Schedule
 from muqeem.fees.selectors import schedule_at
+from muqeem.fees.services import establishment_balance_debit, ledger_post_charges
 from muqeem.notifications.services import sms_send
 from muqeem.residents.models import Resident, ResidentHistoryEntry, ResidentHistoryKind
-from muqeem.residents.selectors import access_resident_by_iqama_number, parse_iqama_number
+from muqeem.residents.selectors import (
+    access_resident_by_iqama_number,
+    parse_iqama_number,
+    resident_qs_for,
+)
 from muqeem.workflow.evaluation import resident_facts
 from muqeem.workflow.machine import ServiceType
 from muqeem.workflow.models import ServiceRequest
 from muqeem.workflow.rules import evaluate
 from muqeem.workflow.services import (
+    establishment_for,
     payload_fingerprint,
     service_request_finish,
     service_request_open,
     service_request_start,
+    service_requests_record_completed,
 )
 
 if TYPE_CHECKING:
@@ -109,14 +117,65 @@ def iqama_renewal_check(*, actor: User, iqama_number: str, period_months: int) -
     number = parse_iqama_number(iqama_number)
     resident = access_resident_by_iqama_number(actor=actor, iqama_number=number)
     on = today()
+    check = _check_with_waivers(actor=actor, resident=resident, period_months=period_months, on=on)
+    _checked_audit(actor=actor, check=check).save()
+    return check
+
+
+def iqama_renewal_check_many(
+    *, actor: User, items: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], RenewalCheck]:
+    """`iqama_renewal_check` for many (iqama number, months) pairs at once (a bulk batch's dry
+    run): the residents and their dependents read by two statements, the schedule once, and the
+    audit events inserted by one. The result has a check for each pair whose resident the actor
+    may see; a pair without one (a number not valid or not of the establishment) gets its answer
+    from `iqama_renewal_check`."""
+    numbers: dict[str, str] = {}
+    for number, _months in items:
+        try:
+            numbers[number] = parse_iqama_number(number)
+        except DomainError:
+            continue
+    residents = {
+        r.iqama_number: r
+        for r in resident_qs_for(actor=actor)
+        .filter(iqama_number__in=set(numbers.values()))
+        .select_related("nationality", "profession", "establishment")
+        .prefetch_related("dependents")
+    }
+    on = today()
+    schedule = schedule_at(on)
+    checks: dict[tuple[str, int], RenewalCheck] = {}
+    for number, months in items:
+        resident = residents.get(numbers.get(number, ""))
+        if resident is not None:
+            checks[(number, months)] = _check_with_waivers(
+                actor=actor, resident=resident, period_months=months, on=on, schedule=schedule
+            )
+    AuditEvent.objects.bulk_create(
+        [_checked_audit(actor=actor, check=check) for check in checks.values()]
+    )
+    return checks
+
+
+def _check_with_waivers(
+    *,
+    actor: User,
+    resident: Resident,
+    period_months: int,
+    on: date,
+    schedule: Schedule | None = None,
+) -> RenewalCheck:
     check = _assess(
         resident=resident,
         establishment=resident.establishment,
         period_months=period_months,
         on=on,
-        schedule=schedule_at(on),
+        schedule=schedule or schedule_at(on),
     )
-    check = replace(
+    if not check.violations:
+        return check
+    return replace(
         check,
         violations=exception_waivers_filter(
             establishment_id=actor.establishment_id,
@@ -125,16 +184,18 @@ def iqama_renewal_check(*, actor: User, iqama_number: str, period_months: int) -
             violations=check.violations,
         ),
     )
-    audit_record(
+
+
+def _checked_audit(*, actor: User, check: RenewalCheck) -> AuditEvent:
+    return audit_event_build(
         event_type=AuditEventType.RESIDENT_ELIGIBILITY_CHECKED,
         actor=actor,
-        resident=resident,
+        resident=check.resident,
         extra={
             "service": ServiceType.IQAMA_RENEWAL,
             "violations": [str(v.code) for v in check.violations],
         },
     )
-    return check
 
 
 def iqama_renew(
@@ -267,6 +328,189 @@ def iqama_renew(
             audit=[renewed],
         )
     return RenewalResult(request=request, renewal=renewal, replayed=False)
+
+
+@dataclass(frozen=True)
+class RenewalItem:
+    """One renewal of a set (`iqama_renew_many`), as `iqama_renew` takes it."""
+
+    iqama_number: str
+    period_months: int
+    idempotency_key: str
+    expected_total_halalas: int | None = None
+
+
+def iqama_renew_many(*, actor: User, items: Sequence[RenewalItem]) -> dict[str, RenewalResult]:
+    """Renew several iqamas of the actor's establishment in one transaction, set-based: the
+    residents read and locked by one statement, the schedule read once, and the requests, events,
+    renewals, history, journals, lines and audit events inserted a statement each for all of them
+    (a bulk batch's chunk; `iqama_renew` with `notify=False` for each, in effect).
+
+    Only the plain cases are done here: the resident found, the idempotency key new, no refusal,
+    the quote as expected. The result maps the idempotency key of each item renewed to its result;
+    the others are left to the caller to run one by one through `iqama_renew`, which gives each
+    its own answer (not found, replay, refusal, exception waiver, changed price). The balance is
+    debited once by the total, last (ADR 0004); when it cannot cover the set, or anything else
+    fails, nothing is written and every item is left to the caller (an empty result)."""
+    if actor.establishment_id is None or not items:
+        return {}
+    numbers = {}
+    for item in items:
+        try:
+            numbers[item.idempotency_key] = parse_iqama_number(item.iqama_number)
+        except DomainError:
+            continue
+    try:
+        with transaction.atomic(durable=True):
+            return _renew_plain(actor=actor, items=items, numbers=numbers)
+    except DomainError:
+        # Insufficient balance for the set, a suspension, a key taken meanwhile: one by one.
+        return {}
+
+
+def _renew_plain(
+    *, actor: User, items: Sequence[RenewalItem], numbers: dict[str, str]
+) -> dict[str, RenewalResult]:
+    residents = {
+        r.iqama_number: r
+        for r in resident_qs_for(actor=actor)
+        .filter(iqama_number__in=set(numbers.values()))
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .prefetch_related("dependents")
+    }
+    establishment = establishment_for(actor=actor)
+    taken = set(
+        ServiceRequest.objects.filter(
+            establishment=establishment, idempotency_key__in=list(numbers)
+        ).values_list("idempotency_key", flat=True)
+    )
+    on = today()
+    schedule = schedule_at(on)
+    plain: list[tuple[RenewalItem, Resident, RenewalCheck, str]] = []
+    seen: set[str] = set()
+    for item in items:
+        number = numbers.get(item.idempotency_key, "")
+        resident = residents.get(number)
+        if resident is None or item.idempotency_key in taken or number in seen:
+            continue
+        check = _assess(
+            resident=resident,
+            establishment=establishment,
+            period_months=item.period_months,
+            on=on,
+            schedule=schedule,
+        )
+        if check.violations or (
+            item.expected_total_halalas is not None
+            and check.quote.total_halalas != item.expected_total_halalas
+        ):
+            continue
+        seen.add(number)
+        payload_hash = payload_fingerprint(
+            {
+                "service": ServiceType.IQAMA_RENEWAL,
+                "iqama_number": number,
+                "period_months": item.period_months,
+            }
+        )
+        plain.append((item, resident, check, payload_hash))
+    if not plain:
+        return {}
+    events: list[AuditEvent] = []
+    requests = service_requests_record_completed(
+        actor=actor,
+        service_type=ServiceType.IQAMA_RENEWAL,
+        establishment=establishment,
+        items=[
+            (resident, item.idempotency_key, payload_hash, check.quote)
+            for item, resident, check, payload_hash in plain
+        ],
+        audit_into=events,
+    )
+    now = timezone.now()
+    renewals: list[IqamaRenewal] = []
+    history: list[ResidentHistoryEntry] = []
+    for (item, resident, check, _hash), request in zip(plain, requests, strict=True):
+        previous_expiry = resident.iqama_expiry_date or on
+        new_expiry = new_expiry_for(
+            today=on, current_expiry=resident.iqama_expiry_date, months=item.period_months
+        )
+        renewals.append(
+            IqamaRenewal(
+                request=request,
+                period_months=item.period_months,
+                previous_expiry=previous_expiry,
+                new_expiry=new_expiry,
+                was_late=check.snapshot.late,
+                renewed_abroad=not resident.inside_kingdom,
+            )
+        )
+        resident.iqama_expiry_date = new_expiry
+        resident.work_permit_paid_until = new_expiry
+        if check.snapshot.late:
+            resident.late_renewal_count += 1
+        resident.version += 1
+        resident.updated_at = now
+        history.append(
+            ResidentHistoryEntry(
+                resident=resident,
+                occurred_at=now,
+                kind=ResidentHistoryKind.IQAMA_RENEWED,
+                establishment=establishment,
+                service_request=request,
+                old={"iqama_expiry_date": previous_expiry.isoformat()},
+                new={
+                    "iqama_expiry_date": new_expiry.isoformat(),
+                    "period_months": item.period_months,
+                },
+            )
+        )
+        events.append(
+            audit_event_build(
+                event_type=AuditEventType.IQAMA_RENEWED,
+                actor=actor,
+                establishment=establishment,
+                resident=resident,
+                service_request=request,
+                extra={
+                    "period_months": item.period_months,
+                    "new_expiry": new_expiry.isoformat(),
+                    "late": check.snapshot.late,
+                },
+            )
+        )
+    IqamaRenewal.objects.bulk_create(renewals)
+    Resident.objects.bulk_update(
+        [resident for _item, resident, _check, _hash in plain],
+        [
+            "iqama_expiry_date",
+            "work_permit_paid_until",
+            "late_renewal_count",
+            "version",
+            "updated_at",
+        ],
+    )
+    ResidentHistoryEntry.objects.bulk_create(history)
+    ledger_post_charges(
+        actor=actor,
+        establishment=establishment,
+        charges=[
+            (request, check.quote.lines, f"charge:{request.pk}")
+            for (_item, _resident, check, _hash), request in zip(plain, requests, strict=True)
+        ],
+        audit_into=events,
+    )
+    AuditEvent.objects.bulk_create(events)
+    # Last: the one debit of the set's total, which locks the establishment's row for this
+    # statement and the commit; a balance short of the total refuses it and rolls everything back.
+    establishment_balance_debit(
+        establishment=establishment, amount_halalas=sum(r.fee_total_halalas for r in requests)
+    )
+    return {
+        item.idempotency_key: RenewalResult(request=request, renewal=renewal, replayed=False)
+        for (item, *_rest), request, renewal in zip(plain, requests, renewals, strict=True)
+    }
 
 
 def _renewal_sms(*, request: ServiceRequest, resident: Resident, new_expiry: date) -> str:
