@@ -13,8 +13,10 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
+from django.db import models
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -113,16 +115,22 @@ def _choice_lookup(choices: Iterable[tuple[str, Promise | str]]) -> dict[str, st
     return out
 
 
+@cache
+def _lookup_of(choices: type[models.TextChoices]) -> dict[str, str]:
+    """`_choice_lookup` of a choices class, built once per process (the labels are fixed)."""
+    return _choice_lookup(choices.choices)
+
+
 def operation_code(value: str) -> str | None:
-    return _choice_lookup(Operation.choices).get(_fold(value))
+    return _lookup_of(Operation).get(_fold(value))
 
 
 def visa_type_code(value: str) -> str:
-    return _choice_lookup(VisaType.choices).get(_fold(value), value)
+    return _lookup_of(VisaType).get(_fold(value), value)
 
 
 def duration_unit_code(value: str) -> str:
-    return _choice_lookup(DurationUnit.choices).get(_fold(value), value)
+    return _lookup_of(DurationUnit).get(_fold(value), value)
 
 
 def _header_key(text: str) -> str | None:

@@ -27,6 +27,7 @@ from muqeem.bulk.services.batches import (
 )
 from muqeem.core.errors import DomainError, ErrorCode
 from muqeem.core.i18n import in_both_languages
+from muqeem.core.updates import rows_update
 from muqeem.eservices.exit_reentry.services import (
     visa_cancel,
     visa_cancel_check,
@@ -217,18 +218,6 @@ def _execute_row(actor: User, batch: BulkBatch, row: BulkRow, args: RowArguments
         fee_charged_halalas=request.fee_total_halalas,
         request_number=request.number,
         detail=detail,
-    )
-
-
-def _save_outcome(row_id: int, from_status: str, outcome: RowOutcome) -> None:
-    BulkRow.objects.filter(pk=row_id, status=from_status).update(
-        status=outcome.status,
-        violations=outcome.violations,
-        fee_quoted_halalas=outcome.fee_quoted_halalas,
-        fee_charged_halalas=outcome.fee_charged_halalas,
-        request_number=outcome.request_number,
-        detail=outcome.detail,
-        updated_at=timezone.now(),
     )
 
 
@@ -468,35 +457,42 @@ def _row_key(batch: BulkBatch, row: BulkRow) -> str:
     )
 
 
+OUTCOME_FIELDS = (
+    "status",
+    "violations",
+    "fee_quoted_halalas",
+    "fee_charged_halalas",
+    "request_number",
+    "detail",
+    "updated_at",
+)
+
+
 def _save_outcomes(
     outcomes: list[tuple[int, RowOutcome]], from_status: str = RowStatus.PROCESSING
 ) -> None:
-    """A group's outcomes, one statement, each row only if still `from_status`."""
+    """A group's outcomes, each row only if still `from_status`, in one round of statements."""
     now = timezone.now()
     with bookkeeping():
-        BulkRow.objects.filter(status=from_status).bulk_update(
+        rows_update(
+            BulkRow,
+            OUTCOME_FIELDS,
             [
-                BulkRow(
-                    pk=row_id,
-                    status=outcome.status,
-                    violations=outcome.violations,
-                    fee_quoted_halalas=outcome.fee_quoted_halalas,
-                    fee_charged_halalas=outcome.fee_charged_halalas,
-                    request_number=outcome.request_number,
-                    detail=outcome.detail,
-                    updated_at=now,
+                (
+                    row_id,
+                    {
+                        "status": outcome.status,
+                        "violations": outcome.violations,
+                        "fee_quoted_halalas": outcome.fee_quoted_halalas,
+                        "fee_charged_halalas": outcome.fee_charged_halalas,
+                        "request_number": outcome.request_number,
+                        "detail": outcome.detail,
+                        "updated_at": now,
+                    },
                 )
                 for row_id, outcome in outcomes
             ],
-            [
-                "status",
-                "violations",
-                "fee_quoted_halalas",
-                "fee_charged_halalas",
-                "request_number",
-                "detail",
-                "updated_at",
-            ],
+            where={"status": from_status},
         )
 
 

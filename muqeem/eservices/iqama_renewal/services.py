@@ -16,6 +16,7 @@ from muqeem.audit.services import audit_event_build
 from muqeem.core.dates import format_gregorian, today
 from muqeem.core.errors import DomainError, ErrorCode, QuoteChanged, Violation
 from muqeem.core.i18n import in_both_languages
+from muqeem.core.updates import rows_update
 from muqeem.eservices.iqama_renewal.fees import is_late, renewal_quote
 from muqeem.eservices.iqama_renewal.models import IqamaRenewal
 from muqeem.eservices.iqama_renewal.rules import RenewalSnapshot, new_expiry_for, rules
@@ -47,6 +48,16 @@ from muqeem.workflow.services import (
 
 if TYPE_CHECKING:
     from muqeem.accounts.models import User
+
+
+# What a renewal changes on the resident's row.
+RENEWED_FIELDS = [
+    "iqama_expiry_date",
+    "work_permit_paid_until",
+    "late_renewal_count",
+    "version",
+    "updated_at",
+]
 
 
 @dataclass(frozen=True)
@@ -283,15 +294,7 @@ def iqama_renew(
         if check.snapshot.late:
             resident.late_renewal_count += 1
         resident.version += 1
-        resident.save(
-            update_fields=[
-                "iqama_expiry_date",
-                "work_permit_paid_until",
-                "late_renewal_count",
-                "version",
-                "updated_at",
-            ]
-        )
+        resident.save(update_fields=RENEWED_FIELDS)
         ResidentHistoryEntry.objects.create(
             resident=resident,
             occurred_at=timezone.now(),
@@ -481,14 +484,12 @@ def _renew_plain(
             )
         )
     IqamaRenewal.objects.bulk_create(renewals)
-    Resident.objects.bulk_update(
-        [resident for _item, resident, _check, _hash in plain],
+    rows_update(
+        Resident,
+        RENEWED_FIELDS,
         [
-            "iqama_expiry_date",
-            "work_permit_paid_until",
-            "late_renewal_count",
-            "version",
-            "updated_at",
+            (resident.pk, {name: getattr(resident, name) for name in RENEWED_FIELDS})
+            for _item, resident, _check, _hash in plain
         ],
     )
     ResidentHistoryEntry.objects.bulk_create(history)
