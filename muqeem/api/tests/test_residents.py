@@ -154,15 +154,15 @@ def test_history_lists_the_renewal(api, resident):
     assert history["entries"][0]["request_number"] == renewed["request_number"]
 
 
-def test_a_resident_file_by_api_takes_four_statements(api, resident):
-    """The key (with its user and establishment), the resident (with nationality and profession),
-    the audit row and the dependents: the establishment is not read a second time."""
+def test_a_resident_file_by_api_takes_three_statements(api, resident):
+    """The key (with its user and establishment), the resident (with nationality, profession and
+    dependents) and the audit row: the establishment is not read a second time."""
     DependentFactory(resident=resident)
     api.get(f"{URL}{resident.iqama_number}/")  # warm-up: records the key's last use
     with CaptureQueriesContext(connection) as ctx:
         assert api.get(f"{URL}{resident.iqama_number}/").status_code == 200
     statements = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 4, statements
+    assert len(statements) == 3, statements
     assert sum('FROM "establishments_establishment"' in s for s in statements) == 0
     assert not any("ORDER BY" in s for s in statements if 'FROM "residents_resident"' in s)
     viewed = AuditEvent.objects.filter(event_type=AuditEventType.RESIDENT_VIEWED, resident=resident)
