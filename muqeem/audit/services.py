@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from muqeem.audit.models import AuditEvent, AuditEventType
@@ -84,22 +84,44 @@ def audit_record_read(
     (a use case that also writes) the setting would apply to the whole commit, so the event is
     then recorded as usual. The hash chain is unaffected: the sealer leaves events younger than
     `chain.SETTLE_SECONDS` alone, and a seal is committed synchronously, which flushes every
-    earlier commit record with it, so a sealed event is never one a crash could lose."""
+    earlier commit record with it, so a sealed event is never one a crash could lose.
+
+    That transaction is one statement, not four (BEGIN, SET LOCAL, INSERT, COMMIT): the INSERT
+    runs in autocommit and sets the option for its own transaction only
+    (`set_config('synchronous_commit', 'off', true)` in its RETURNING list, evaluated before the
+    statement's commit, which is when the option is read; it ends with that transaction)."""
+    event = audit_event_build(
+        event_type=event_type,
+        actor=actor,
+        establishment=establishment,
+        resident=resident,
+        extra=extra,
+    )
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return audit_record(
-            event_type=event_type,
-            actor=actor,
-            establishment=establishment,
-            resident=resident,
-            extra=extra,
+        event.save()
+    else:
+        _insert_committed_asynchronously(event)
+    return event
+
+
+_READ_EVENT_FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+_read_event_sql: list[str] = []
+
+
+def _insert_committed_asynchronously(event: AuditEvent) -> None:
+    """`event.save()` as one autocommit statement whose commit does not wait for the WAL flush."""
+    if not _read_event_sql:
+        qn = connection.ops.quote_name
+        table = qn(AuditEvent._meta.db_table)
+        _read_event_sql.append(
+            f"INSERT INTO {table} ({', '.join(qn(f.column) for f in _READ_EVENT_FIELDS)})"  # noqa: S608 - names from the models
+            f" VALUES ({', '.join(['%s'] * len(_READ_EVENT_FIELDS))})"
+            f" RETURNING {table}.{qn(AuditEvent._meta.pk.column)},"
+            " set_config('synchronous_commit', 'off', true)"
         )
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
-        return audit_record(
-            event_type=event_type,
-            actor=actor,
-            establishment=establishment,
-            resident=resident,
-            extra=extra,
-        )
+    values = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in _READ_EVENT_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_read_event_sql[0], values)
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = connection.alias
