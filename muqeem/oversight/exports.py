@@ -1,5 +1,5 @@
 """Downloads from the oversight pages: the filtered audit log as CSV (streamed row by row) or .xlsx
-(the reports' write-only workbook), and each statistics table as CSV.
+(the reports' streamed workbook), and each statistics table as CSV.
 
 Every text cell goes through the reports' `safe_text`, so a value typed as `=HYPERLINK(...)` into
 any field that reaches the audit log opens as text, never as a formula."""
@@ -16,11 +16,17 @@ from typing import Any
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from muqeem.audit.models import AuditEventType
 from muqeem.core.ids import public_number
-from muqeem.reports.exports import SheetWriter, hijri_text, new_workbook, riyals, safe_text
+from muqeem.reports.exports import (
+    ExportWorkbook,
+    SheetWriter,
+    hijri_text,
+    new_workbook,
+    riyals,
+    safe_text,
+)
 from muqeem.workflow.models import REQUEST_NUMBER_BASE
 
 from .labels import event_label
@@ -122,7 +128,7 @@ def audit_rows(values: Iterable[tuple[Any, ...]], *, for_csv: bool) -> Iterator[
         ]
 
 
-def audit_workbook(values: Iterable[tuple[Any, ...]]) -> tuple[Workbook, int]:
+def audit_workbook(values: Iterable[tuple[Any, ...]]) -> tuple[ExportWorkbook, int]:
     """The workbook and the number of events written (at most a worksheet's rows)."""
     workbook = new_workbook()
     sheet = SheetWriter(workbook, _("Audit log"))

@@ -9,11 +9,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from muqeem.residents.models import Resident, ResidentStatus
 
-from .exports import SheetWriter, hijri_text, new_workbook
+from .exports import ExportWorkbook, SheetWriter, hijri_text, new_workbook
 
 CHUNK_SIZE = 2_000
 
@@ -87,7 +86,7 @@ def _rows(qs: QuerySet[Resident]) -> Iterator[list[Any]]:
         ]
 
 
-def residents_workbook(qs: QuerySet[Resident]) -> tuple[Workbook, int]:
+def residents_workbook(qs: QuerySet[Resident]) -> tuple[ExportWorkbook, int]:
     """The workbook and the number of residents written (`qs` already filtered and ordered)."""
     workbook = new_workbook()
     sheet = SheetWriter(workbook, _("Residents"))
