@@ -296,22 +296,13 @@ def resident_detail_data(card: ResidentCard) -> dict[str, Any]:
     rest of the request. The values are those the serializer returns: strings, dates in ISO 8601,
     the stored choice codes, booleans and integers. `test_residents` compares the two."""
     r = card.resident
-    nationality, profession = r.nationality, r.profession
     return {
         "iqama_number": r.iqama_number,
         "border_number": r.border_number,
         "name_ar": r.name_ar,
         "name_en": r.name_en,
-        "nationality": {
-            "code": nationality.code,
-            "name_ar": nationality.name_ar,
-            "name_en": nationality.name_en,
-        },
-        "profession": {
-            "code": profession.code,
-            "name_ar": profession.name_ar,
-            "name_en": profession.name_en,
-        },
+        "nationality": card.nationality._asdict(),
+        "profession": card.profession._asdict(),
         "status": r.status,
         "inside_kingdom": r.inside_kingdom,
         "iqama_expiry_date": _date(r.iqama_expiry_date),
