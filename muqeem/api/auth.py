@@ -3,6 +3,7 @@ the operation declares, within its rate limit."""
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 from django.http import HttpRequest
@@ -72,6 +73,9 @@ class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
     the counters live in the default cache, which production points at Redis."""
 
     scope = THROTTLE_SCOPE
+    # Set by SimpleRateThrottle.__init__ (not in its stubs); None only without a rate.
+    num_requests: int
+    duration: int
 
     def get_rate(self) -> str | None:
         # Read at call time (not class definition) so a settings change applies at once.
@@ -83,3 +87,24 @@ class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
         if not isinstance(key, ApiKey):
             return None
         return self.cache_format % {"scope": self.scope, "ident": key.pk}
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        """DRF's sliding window, unchanged, over a history kept as an `array` of doubles rather than
+        a list of floats: the cache pickles it on every request, and a list of n floats pickles in
+        time growing with n (a third of a millisecond at 7,500 requests in the window) where the
+        array is one block of bytes. The timestamps, and so every decision, are the same."""
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        stored = self.cache.get(self.key)
+        # A list: written before this change (or by DRF's own class); the same timestamps.
+        history = stored if isinstance(stored, array) else array("d", stored or ())
+        self.history = history  # type: ignore[assignment]
+        self.now = self.timer()
+        while history and history[-1] <= self.now - self.duration:
+            history.pop()
+        if len(history) >= self.num_requests:
+            return self.throttle_failure()
+        return self.throttle_success()
