@@ -32,6 +32,7 @@ from muqeem.workflow.models import RequestEvent, ServiceRequest
 if TYPE_CHECKING:
     from muqeem.accounts.models import User
     from muqeem.establishments.models import Establishment
+    from muqeem.exception_requests.models import ExceptionRequest
     from muqeem.fees.quotes import Quote
     from muqeem.residents.models import Resident
 
@@ -249,6 +250,36 @@ def service_request_open(
     return establishment, replay
 
 
+def service_request_admit(
+    *,
+    service_type: str,
+    establishment: Establishment,
+    resident: Resident | None,
+    violations: Sequence[Violation],
+    quote: Quote,
+    expected_total_halalas: int | None = None,
+) -> ExceptionRequest | None:
+    """Let an assessed request through, or refuse it: with refusals, only under an approved
+    exception request (claimed here under its lock; the caller marks it used by the request,
+    `exception_request_use`, in the same transaction) — otherwise every refusal at once; and only
+    at the price the caller was shown (`expected_total_halalas`)."""
+    exception = None
+    if violations:
+        from muqeem.exception_requests.services import exception_waiver_claim
+
+        exception = exception_waiver_claim(
+            establishment=establishment,
+            resident=resident,
+            service_type=service_type,
+            violations=violations,
+        )
+        if exception is None:
+            raise EligibilityError(violations)
+    if expected_total_halalas is not None and quote.total_halalas != expected_total_halalas:
+        raise QuoteChanged()
+    return exception
+
+
 def service_request_start(
     *,
     actor: User,
@@ -261,25 +292,16 @@ def service_request_start(
     quote: Quote,
     expected_total_halalas: int | None = None,
 ) -> ServiceRequest:
-    exception = None
-    if violations:
-        # Refusals only the directorate can waive go through once under an approved exception
-        # request, which is locked and marked used by this request in the same transaction.
-        from muqeem.exception_requests.services import (
-            exception_request_use,
-            exception_waiver_claim,
-        )
+    from muqeem.exception_requests.services import exception_request_use
 
-        exception = exception_waiver_claim(
-            establishment=establishment,
-            resident=resident,
-            service_type=service_type,
-            violations=violations,
-        )
-        if exception is None:
-            raise EligibilityError(violations)
-    if expected_total_halalas is not None and quote.total_halalas != expected_total_halalas:
-        raise QuoteChanged()
+    exception = service_request_admit(
+        service_type=service_type,
+        establishment=establishment,
+        resident=resident,
+        violations=violations,
+        quote=quote,
+        expected_total_halalas=expected_total_halalas,
+    )
     request = service_request_create(
         actor=actor,
         service_type=service_type,

@@ -21,7 +21,7 @@ from muqeem.eservices.iqama_renewal.fees import is_late, renewal_quote
 from muqeem.eservices.iqama_renewal.models import IqamaRenewal
 from muqeem.eservices.iqama_renewal.rules import RenewalSnapshot, new_expiry_for, rules
 from muqeem.establishments.models import Establishment
-from muqeem.exception_requests.services import exception_waivers_filter
+from muqeem.exception_requests.services import exception_request_use, exception_waivers_filter
 from muqeem.fees.quotes import Quote
 from muqeem.fees.schedule import Schedule
 from muqeem.fees.selectors import schedule_at
@@ -40,9 +40,8 @@ from muqeem.workflow.rules import evaluate
 from muqeem.workflow.services import (
     establishment_for,
     payload_fingerprint,
-    service_request_finish,
+    service_request_admit,
     service_request_open,
-    service_request_start,
     service_requests_record_completed,
 )
 
@@ -266,71 +265,27 @@ def iqama_renew(
             on=on,
             schedule=schedule_at(on),
         )
-        request = service_request_start(
-            actor=actor,
+        exception = service_request_admit(
             service_type=ServiceType.IQAMA_RENEWAL,
             establishment=establishment,
             resident=resident,
-            idempotency_key=idempotency_key,
-            payload_hash=payload_hash,
             violations=check.violations,
             quote=check.quote,
             expected_total_halalas=expected_total_halalas,
         )
-        previous_expiry = resident.iqama_expiry_date or on
-        new_expiry = new_expiry_for(
-            today=on, current_expiry=resident.iqama_expiry_date, months=period_months
-        )
-        renewal = IqamaRenewal.objects.create(
-            request=request,
-            period_months=period_months,
-            previous_expiry=previous_expiry,
-            new_expiry=new_expiry,
-            was_late=check.snapshot.late,
-            renewed_abroad=not resident.inside_kingdom,
-        )
-        resident.iqama_expiry_date = new_expiry
-        resident.work_permit_paid_until = new_expiry
-        if check.snapshot.late:
-            resident.late_renewal_count += 1
-        resident.version += 1
-        resident.save(update_fields=RENEWED_FIELDS)
-        ResidentHistoryEntry.objects.create(
-            resident=resident,
-            occurred_at=timezone.now(),
-            kind=ResidentHistoryKind.IQAMA_RENEWED,
-            establishment=establishment,
-            service_request=request,
-            old={"iqama_expiry_date": previous_expiry.isoformat()},
-            new={"iqama_expiry_date": new_expiry.isoformat(), "period_months": period_months},
-        )
-        renewed = audit_event_build(
-            event_type=AuditEventType.IQAMA_RENEWED,
+        # Written as a set of one: the same statements as a bulk group's, once.
+        (result,) = _renewals_write(
             actor=actor,
             establishment=establishment,
-            resident=resident,
-            service_request=request,
-            extra={
-                "period_months": period_months,
-                "new_expiry": new_expiry.isoformat(),
-                "late": check.snapshot.late,
-            },
+            on=on,
+            plain=[(idempotency_key, payload_hash, resident, period_months, check)],
+            notify=notify,
         )
-        if notify and establishment.registered_mobile:
-            sms_send(
-                to=establishment.registered_mobile,
-                body=_renewal_sms(request=request, resident=resident, new_expiry=new_expiry),
-            )
-        # Last: the charge, the completion and the balance debit, which locks the establishment's
-        # row for one statement and the commit.
-        service_request_finish(
-            actor=actor,
-            establishment=establishment,
-            request=request,
-            quote=check.quote,
-            audit=[renewed],
-        )
-    return RenewalResult(request=request, renewal=renewal, replayed=False)
+        if exception is not None:
+            # The one case with statements after the debit: a waived refusal, rare, marks its
+            # exception used by the request it now has.
+            exception_request_use(actor=actor, exception=exception, request=result.request)
+    return result
 
 
 @dataclass(frozen=True)
@@ -420,29 +375,59 @@ def _renew_plain(
         plain.append((item, resident, check, payload_hash))
     if not plain:
         return {}
-    events: list[AuditEvent] = []
+    results = _renewals_write(
+        actor=actor,
+        establishment=establishment,
+        on=on,
+        plain=[
+            (item.idempotency_key, payload_hash, resident, item.period_months, check)
+            for item, resident, check, payload_hash in plain
+        ],
+        notify=False,
+    )
+    return {
+        item.idempotency_key: result for (item, *_rest), result in zip(plain, results, strict=True)
+    }
+
+
+def _renewals_write(
+    *,
+    actor: User,
+    establishment: Establishment,
+    on: date,
+    plain: Sequence[tuple[str, str, Resident, int, RenewalCheck]],
+    notify: bool,
+) -> list[RenewalResult]:
+    """Write renewals already assessed with no refusal, each (idempotency key, payload hash,
+    resident locked, months, check), a statement per table for all of them: the requests created
+    completed with their events and webhook deliveries, the renewals, the residents' new expiries,
+    the history, the SMS (`notify`), the charge journals and lines, the audit events, and last the
+    one debit of the total (ADR 0004: the establishment's row locked for that statement and the
+    commit). The caller holds the transaction and the residents' locks."""
+    completed: list[AuditEvent] = []
     requests = service_requests_record_completed(
         actor=actor,
         service_type=ServiceType.IQAMA_RENEWAL,
         establishment=establishment,
         items=[
-            (resident, item.idempotency_key, payload_hash, check.quote)
-            for item, resident, check, payload_hash in plain
+            (resident, key, payload_hash, check.quote)
+            for key, payload_hash, resident, _m, check in plain
         ],
-        audit_into=events,
+        audit_into=completed,
     )
+    renewed: list[AuditEvent] = []
     now = timezone.now()
     renewals: list[IqamaRenewal] = []
     history: list[ResidentHistoryEntry] = []
-    for (item, resident, check, _hash), request in zip(plain, requests, strict=True):
+    for (_key, _hash, resident, months, check), request in zip(plain, requests, strict=True):
         previous_expiry = resident.iqama_expiry_date or on
         new_expiry = new_expiry_for(
-            today=on, current_expiry=resident.iqama_expiry_date, months=item.period_months
+            today=on, current_expiry=resident.iqama_expiry_date, months=months
         )
         renewals.append(
             IqamaRenewal(
                 request=request,
-                period_months=item.period_months,
+                period_months=months,
                 previous_expiry=previous_expiry,
                 new_expiry=new_expiry,
                 was_late=check.snapshot.late,
@@ -463,13 +448,10 @@ def _renew_plain(
                 establishment=establishment,
                 service_request=request,
                 old={"iqama_expiry_date": previous_expiry.isoformat()},
-                new={
-                    "iqama_expiry_date": new_expiry.isoformat(),
-                    "period_months": item.period_months,
-                },
+                new={"iqama_expiry_date": new_expiry.isoformat(), "period_months": months},
             )
         )
-        events.append(
+        renewed.append(
             audit_event_build(
                 event_type=AuditEventType.IQAMA_RENEWED,
                 actor=actor,
@@ -477,41 +459,56 @@ def _renew_plain(
                 resident=resident,
                 service_request=request,
                 extra={
-                    "period_months": item.period_months,
+                    "period_months": months,
                     "new_expiry": new_expiry.isoformat(),
                     "late": check.snapshot.late,
                 },
             )
         )
+        if notify and establishment.registered_mobile:
+            sms_send(
+                to=establishment.registered_mobile,
+                body=_renewal_sms(request=request, resident=resident, new_expiry=new_expiry),
+            )
     IqamaRenewal.objects.bulk_create(renewals)
     rows_update(
         Resident,
         RENEWED_FIELDS,
         [
             (resident.pk, {name: getattr(resident, name) for name in RENEWED_FIELDS})
-            for _item, resident, _check, _hash in plain
+            for _key, _hash, resident, _months, _check in plain
         ],
     )
     ResidentHistoryEntry.objects.bulk_create(history)
+    posted: list[AuditEvent] = []
     ledger_post_charges(
         actor=actor,
         establishment=establishment,
         charges=[
             (request, check.quote.lines, f"charge:{request.pk}")
-            for (_item, _resident, check, _hash), request in zip(plain, requests, strict=True)
+            for (*_rest, check), request in zip(plain, requests, strict=True)
         ],
-        audit_into=events,
+        audit_into=posted,
     )
-    AuditEvent.objects.bulk_create(events)
-    # Last: the one debit of the set's total, which locks the establishment's row for this
-    # statement and the commit; a balance short of the total refuses it and rolls everything back.
+    # Each request's events in the order one renewal records them: posted, completed, renewed.
+    charge_event = {event.service_request_id: event for event in posted}
+    AuditEvent.objects.bulk_create(
+        [
+            event
+            for request, done, renewal in zip(requests, completed, renewed, strict=True)
+            for event in (charge_event.get(request.pk), done, renewal)
+            if event is not None
+        ]
+    )
+    # Last: the one debit of the total, which locks the establishment's row for this statement and
+    # the commit; a balance short of it refuses it and rolls everything back.
     establishment_balance_debit(
         establishment=establishment, amount_halalas=sum(r.fee_total_halalas for r in requests)
     )
-    return {
-        item.idempotency_key: RenewalResult(request=request, renewal=renewal, replayed=False)
-        for (item, *_rest), request, renewal in zip(plain, requests, renewals, strict=True)
-    }
+    return [
+        RenewalResult(request=request, renewal=renewal, replayed=False)
+        for request, renewal in zip(requests, renewals, strict=True)
+    ]
 
 
 def _renewal_sms(*, request: ServiceRequest, resident: Resident, new_expiry: date) -> str:

@@ -12,7 +12,6 @@ from muqeem.eservices.iqama_renewal.services import iqama_renew, iqama_renewal_c
 from muqeem.fees.models import LedgerJournal, LedgerLine, ScheduleEntry
 from muqeem.fees.selectors import establishment_ledger_balance
 from muqeem.residents.models import ResidentHistoryEntry
-from muqeem.workflow import services as workflow_services
 from muqeem.workflow.models import RequestEvent, ServiceRequest
 from tests.factories import DependentFactory, ResidentFactory
 
@@ -153,10 +152,15 @@ def test_failure_after_the_ledger_write_leaves_no_trace(
         AuditEvent.objects.count(),
     )
 
+    from muqeem.eservices.iqama_renewal import services as renewal_services
+
+    real_charges = renewal_services.ledger_post_charges
+
     def boom(**kwargs):
+        real_charges(**kwargs)
         raise RuntimeError("injected failure after the ledger write")
 
-    monkeypatch.setattr(workflow_services, "service_request_transition", boom)
+    monkeypatch.setattr(renewal_services, "ledger_post_charges", boom)
     with pytest.raises(RuntimeError):
         _renew(hr_officer, resident)
     resident.refresh_from_db()
@@ -327,16 +331,16 @@ def test_a_debit_the_balance_no_longer_covers_leaves_nothing_behind(
 ):
     """The early balance rule reads the balance without a lock; when another charge commits in
     between, the conditional debit refuses and the whole renewal rolls back."""
+    from muqeem.eservices.iqama_renewal import services as renewal_services
     from muqeem.establishments.models import Establishment
-    from muqeem.fees import services as fee_services
 
-    real_debit = fee_services.establishment_balance_debit
+    real_debit = renewal_services.establishment_balance_debit
 
     def drained_first(*, establishment, amount_halalas):  # type: ignore[no-untyped-def]
         Establishment.objects.filter(pk=establishment.pk).update(balance_halalas=amount_halalas - 1)
         real_debit(establishment=establishment, amount_halalas=amount_halalas)
 
-    monkeypatch.setattr(fee_services, "establishment_balance_debit", drained_first)
+    monkeypatch.setattr(renewal_services, "establishment_balance_debit", drained_first)
     version = resident.version
     with pytest.raises(DomainError) as refused:
         _renew(hr_officer, resident)
@@ -352,10 +356,10 @@ def test_a_suspension_committed_before_the_debit_refuses_the_renewal(
 ):
     """The establishment is read without a lock at the start; a suspension that commits before the
     debit still stops the charge, and nothing of the renewal is left."""
+    from muqeem.eservices.iqama_renewal import services as renewal_services
     from muqeem.establishments.models import Establishment
-    from muqeem.fees import services as fee_services
 
-    real_debit = fee_services.establishment_balance_debit
+    real_debit = renewal_services.establishment_balance_debit
 
     def suspended_first(*, establishment, amount_halalas):  # type: ignore[no-untyped-def]
         Establishment.objects.filter(pk=establishment.pk).update(
@@ -363,7 +367,7 @@ def test_a_suspension_committed_before_the_debit_refuses_the_renewal(
         )
         real_debit(establishment=establishment, amount_halalas=amount_halalas)
 
-    monkeypatch.setattr(fee_services, "establishment_balance_debit", suspended_first)
+    monkeypatch.setattr(renewal_services, "establishment_balance_debit", suspended_first)
     before = establishment.balance_halalas
     with pytest.raises(DomainError) as refused:
         _renew(hr_officer, resident)
