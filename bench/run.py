@@ -177,6 +177,9 @@ def recreate_database(url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+        # The deployment's settings that differ from PostgreSQL's defaults and matter to the
+        # measured statements (docs/deploy.md §5), for this database only.
+        conn.execute(f'ALTER DATABASE "{name}" SET jit = off')
 
 
 def server_facts(url: str) -> dict[str, str]:
@@ -185,7 +188,13 @@ def server_facts(url: str) -> dict[str, str]:
     facts = {}
     with psycopg.connect(url) as conn:
         facts["version"] = str(conn.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
-        for setting in ("shared_buffers", "work_mem", "max_connections", "synchronous_commit"):
+        for setting in (
+            "shared_buffers",
+            "work_mem",
+            "max_connections",
+            "synchronous_commit",
+            "jit",
+        ):
             facts[setting] = str(conn.execute(f"SHOW {setting}").fetchone()[0])  # type: ignore[index]
         size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
         facts["database_size"] = str(size.fetchone()[0])  # type: ignore[index]
@@ -867,7 +876,8 @@ def render(  # noqa: PLR0917, PLR0915
         f"Python {host['python']}; load average before the run {host['load_before']} "
         "(the machine is shared: other work ran during the measurement)",
         f"* PostgreSQL {pg['version']} on the same machine (shared_buffers {pg['shared_buffers']}, "
-        f"work_mem {pg['work_mem']}, synchronous_commit {pg['synchronous_commit']}); "
+        f"work_mem {pg['work_mem']}, synchronous_commit {pg['synchronous_commit']}, "
+        f"jit {pg.get('jit', 'on')}); "
         f"benchmark database {pg['database_size']}",
         f"* gunicorn {cfg.workers} sync workers, persistent connections (CONN_MAX_AGE 600, health "
         "checks), `config.settings.bench` (production settings on loopback HTTP); the task worker "

@@ -172,7 +172,7 @@ def test_the_partial_indexes_cover_the_statuses_the_dashboard_counts():
     assert set(RENEWABLE_STATUSES) <= set(CURRENT_RESIDENT_STATUSES)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_resident_counts_are_answered_from_the_indexes_alone(establishment):
     """The plans, with the tables vacuumed (as autovacuum keeps them) and sequential and bitmap
