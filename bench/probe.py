@@ -91,12 +91,29 @@ class Probe:
         self.notes: list[str] = []
         self.lock_holds: dict[str, float] = {}
         self.timings: dict[str, float] = {}
+        self.plain: dict[str, float] = {}
 
-    def measure(  # noqa: PLR0915
-        self, key: str, title: str, call: Callable[[int], Any], repeat: int, warm: int = 1
+    def measure(  # noqa: PLR0915, PLR0917
+        self,
+        key: str,
+        title: str,
+        call: Callable[[int], Any],
+        repeat: int,
+        warm: int = 1,
+        plain_repeat: int = 0,
     ) -> None:
+        """Profile `repeat` calls (cProfile, every statement captured and timed); then, with
+        `plain_repeat`, time that many more with nothing attached, whose median is the server
+        time the profile inflates."""
         for i in range(warm):
             call(10_000 + i)
+        if plain_repeat:
+            times = []
+            for i in range(plain_repeat):
+                started = time.perf_counter()
+                call(20_000 + i)
+                times.append(time.perf_counter() - started)
+            self.plain[key] = round(sorted(times)[len(times) // 2] * 1000, 1)
         profiler = cProfile.Profile()
         total_queries = 0
         sql_seconds = 0.0
@@ -249,6 +266,7 @@ def main() -> None:
             "Dashboard (figures computed: the first view after a change)",
             lambda i: expect(portal.get("/"), 200),
             repeat=3,
+            plain_repeat=15,
         )
     probe.measure(
         "residents_list",
@@ -292,6 +310,7 @@ def main() -> None:
             {
                 "queries": probe.queries,
                 "timings_ms": probe.timings,
+                "plain_ms": probe.plain,
                 "lock_holds": probe.lock_holds,
                 "notes": probe.notes,
             }
