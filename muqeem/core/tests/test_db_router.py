@@ -25,7 +25,9 @@ from muqeem.reports.tests.builders import logged_in
 from muqeem.residents.models import Resident
 from tests.factories import ResidentFactory, UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+pytestmark = pytest.mark.django_db(
+    transaction=True, serialized_rollback=True, databases=["default", "replica"]
+)
 
 
 @pytest.fixture(autouse=True)

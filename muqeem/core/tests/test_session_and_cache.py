@@ -82,7 +82,7 @@ def test_rate_limit_counters_are_shared_through_redis_when_configured():
         first.delete("throttle-probe")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_cached_figures_refresh_when_the_establishment_commits_a_transaction(establishment):
     from django.core.cache import cache
     from django.db import transaction

@@ -19,7 +19,7 @@ def _total(client) -> int:
     return int(match.group(1))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_list_count_is_cached_until_the_establishment_commits_a_change(
     officer_client, establishment
 ):
