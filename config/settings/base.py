@@ -138,6 +138,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 # Use-case services own their transactions (STYLE.md 8.1); no ATOMIC_REQUESTS.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# PostgreSQL: parameters bound by the server, so psycopg prepares a statement the connection has run
+# five times and PostgreSQL stops parsing and planning it on every request (docs/performance.md
+# §6). DB_SERVER_SIDE_BINDING=0 turns it off (a pooler in transaction mode older than PgBouncer
+# 1.21, which cannot carry prepared statements).
+DB_SERVER_SIDE_BINDING = os.environ.get("DB_SERVER_SIDE_BINDING", "0") == "1"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_SERVER_SIDE_BINDING:
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 
 # A read replica for reports (PostgreSQL streaming replication): DATABASE_REPLICA_URL adds the
 # "replica" alias, and `muqeem.core.db_router` sends the reads of reports to it (the authority's
