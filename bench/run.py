@@ -1011,7 +1011,15 @@ def render(  # noqa: PLR0917, PLR0915
         factor = target / measured if higher else measured / target
         return f"**missed** ({factor:.1f}× off)"
 
-    lines += ["", "## Targets", "", "| target | measured | verdict |", "| --- | --- | --- |"]
+    lines += [
+        "",
+        "## Targets",
+        "",
+        "Why a target is missed and what would close it: [performance.md §2](performance.md#2-results-against-the-targets).",
+        "",
+        "| target | measured | verdict |",
+        "| --- | --- | --- |",
+    ]
     r_renew = ratio("renewal_api") or 0
     rn = med["renewal_api"]
     lines.append(
